@@ -1,0 +1,106 @@
+/**
+ * Numbered, never-edited migrations. PRAGMA user_version holds the number of the last one
+ * applied. To change the schema, append a migration; never edit one that has shipped.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'workspace, sources, exchanges, bodies, annotations',
+    sql: `
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+      -- One row per imported file; sha256 makes re-imports of the same content a no-op.
+      CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        path TEXT,
+        sha256 TEXT NOT NULL UNIQUE,
+        format TEXT NOT NULL,
+        size INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('running','complete','partial','failed','cancelled')),
+        imported INTEGER NOT NULL DEFAULT 0,
+        skipped INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER
+      ) STRICT;
+
+      -- Bodies stored once by content hash; data is deflate-compressed when that pays.
+      CREATE TABLE bodies (
+        id INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        compressed INTEGER NOT NULL,
+        data BLOB NOT NULL
+      ) STRICT;
+
+      CREATE TABLE exchanges (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        entry_index INTEGER NOT NULL,
+        time INTEGER NOT NULL,
+        method TEXT NOT NULL,
+        scheme TEXT NOT NULL,
+        host TEXT NOT NULL,
+        port INTEGER,
+        path TEXT NOT NULL,
+        query TEXT NOT NULL,
+        http_version TEXT NOT NULL,
+        status INTEGER,
+        status_text TEXT NOT NULL,
+        req_headers TEXT NOT NULL,
+        resp_headers TEXT NOT NULL,
+        req_body_id INTEGER REFERENCES bodies(id),
+        resp_body_id INTEGER REFERENCES bodies(id),
+        req_size INTEGER,
+        resp_size INTEGER,
+        mime TEXT,
+        duration REAL,
+        ip TEXT,
+        client_ip TEXT,
+        server_ip TEXT,
+        principal TEXT,
+        principal_kind TEXT,
+        error TEXT,
+        websocket TEXT,
+        extra TEXT,
+        UNIQUE (source_id, entry_index)
+      ) STRICT;
+
+      CREATE INDEX exchanges_time ON exchanges(time, id);
+      CREATE INDEX exchanges_host ON exchanges(host, id);
+      CREATE INDEX exchanges_path ON exchanges(path, id);
+      CREATE INDEX exchanges_method ON exchanges(method, id);
+      CREATE INDEX exchanges_status ON exchanges(status, id);
+      CREATE INDEX exchanges_resp_size ON exchanges(resp_size, id);
+      CREATE INDEX exchanges_duration ON exchanges(duration, id);
+      CREATE INDEX exchanges_ip ON exchanges(ip, id);
+      CREATE INDEX exchanges_principal ON exchanges(principal, id);
+
+      -- Full-text index over textual bodies (rowid = bodies.id), filled by the importer.
+      CREATE VIRTUAL TABLE body_fts USING fts5(text, content='', contentless_delete=1, tokenize='trigram');
+
+      CREATE TABLE tags (
+        exchange_id INTEGER NOT NULL REFERENCES exchanges(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        PRIMARY KEY (exchange_id, tag)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX tags_tag ON tags(tag);
+
+      CREATE TABLE annotations (
+        exchange_id INTEGER PRIMARY KEY REFERENCES exchanges(id) ON DELETE CASCADE,
+        highlight TEXT,
+        comment TEXT,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
