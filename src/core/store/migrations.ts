@@ -101,6 +101,74 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'detection: runs, findings, finding requests, triage, suppressions, specs',
+    sql: `
+      CREATE TABLE detection_runs (
+        id INTEGER PRIMARY KEY,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        pack TEXT NOT NULL,
+        rules INTEGER NOT NULL,
+        exchanges INTEGER NOT NULL DEFAULT 0,
+        findings INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN ('running','complete','failed','cancelled'))
+      ) STRICT;
+
+      -- One row per finding id (deterministic: rule + actor + endpoint + first request id).
+      CREATE TABLE findings (
+        id TEXT PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES detection_runs(id),
+        rule TEXT NOT NULL,
+        category TEXT NOT NULL,
+        owasp TEXT NOT NULL,
+        severity TEXT NOT NULL CHECK (severity IN ('low','medium','high','critical')),
+        confidence REAL NOT NULL,
+        title TEXT NOT NULL,
+        actor_ip TEXT,
+        actor_principal TEXT,
+        host TEXT NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        request_count INTEGER NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        evidence TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX findings_run ON findings(run_id);
+      CREATE INDEX findings_category ON findings(category, first_seen);
+      CREATE INDEX findings_severity ON findings(severity, first_seen);
+
+      -- Evidence requests (capped per finding); exchanges may live in another workspace (sidecar).
+      CREATE TABLE finding_requests (
+        finding_id TEXT NOT NULL REFERENCES findings(id) ON DELETE CASCADE,
+        exchange_id INTEGER NOT NULL,
+        PRIMARY KEY (finding_id, exchange_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX finding_requests_exchange ON finding_requests(exchange_id);
+
+      -- Analyst decisions outlive runs: keyed by finding id, not by a findings row.
+      CREATE TABLE finding_triage (
+        finding_id TEXT PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN ('open','confirmed','false-positive','suppressed')),
+        note TEXT,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE suppressions (
+        id INTEGER PRIMARY KEY,
+        rule TEXT,
+        actor TEXT,
+        host TEXT,
+        method TEXT,
+        path TEXT,
+        note TEXT,
+        created_at INTEGER NOT NULL,
+        CHECK (rule IS NOT NULL OR actor IS NOT NULL OR host IS NOT NULL OR path IS NOT NULL)
+      ) STRICT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations[migrations.length - 1].version;

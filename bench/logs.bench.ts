@@ -1,0 +1,215 @@
+/**
+ * Reader-only throughput of the log readers: `node bench/logs.bench.ts`.
+ *
+ * Writes (once, seeded, into .bench/) ~1M NGINX combined lines and ~1M JSON-lines gateway records
+ * of two kinds: AWS API Gateway's JSON access log (~400 B) and Kong http-log (~820 B, with headers),
+ * then runs each reader over its file 3 times, each run in a fresh child process so peak RSS is
+ * that run's own, and prints medians of lines/s, MB/s and peak RSS.
+ * Targets: NGINX combined >= 400,000 lines/s, JSON lines >= 150,000 lines/s, RSS < 500 MB.
+ * `--lines N` changes the size of generated files (they are regenerated when it differs).
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+import type { Reader } from '../src/core/ingest/reader.ts';
+import { accessLogReader } from '../src/core/ingest/formats/logs/clf.ts';
+import { kongReader } from '../src/core/ingest/formats/logs/kong.ts';
+import { apiGatewayReader } from '../src/core/ingest/formats/logs/aws.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const DIR = resolve(ROOT, '.bench');
+const RUNS = 3;
+const TARGETS = { nginx: 400_000, apigw: 150_000, kong: 150_000 } as const;
+type Kind = keyof typeof TARGETS;
+const READERS: Record<Kind, Reader> = { nginx: accessLogReader, apigw: apiGatewayReader, kong: kongReader };
+const SEEDS: Record<Kind, number> = { nginx: 42, apigw: 4243, kong: 4242 };
+
+/** mulberry32: small, fast, seeded. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const PATHS = ['/api/v1/users', '/api/v1/users/{id}', '/api/v1/orders', '/api/v1/orders/{id}/items', '/login', '/static/app.js', '/health', '/api/v2/search'];
+const METHODS = ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
+const AGENTS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+  'curl/8.5.0',
+  'python-requests/2.31.0',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15',
+];
+const STATUSES = [200, 200, 200, 201, 204, 301, 304, 400, 401, 403, 404, 500];
+
+function pickFrom<T>(r: () => number, xs: readonly T[]): T {
+  return xs[Math.floor(r() * xs.length)] as T;
+}
+
+function pathFor(r: () => number): string {
+  const p = pickFrom(r, PATHS).replace('{id}', String(Math.floor(r() * 100000)));
+  return r() < 0.3 ? `${p}?page=${Math.floor(r() * 50)}&q=term${Math.floor(r() * 1000)}` : p;
+}
+
+function ip(r: () => number): string {
+  return `${10 + Math.floor(r() * 200)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
+}
+
+function nginxLine(r: () => number, t: number): string {
+  const d = new Date(t);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const time = `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+  const user = r() < 0.1 ? `user${Math.floor(r() * 100)}` : '-';
+  const ref = r() < 0.4 ? `https://app.example.com${pickFrom(r, PATHS)}` : '-';
+  return `${ip(r)} - ${user} [${time}] "${pickFrom(r, METHODS)} ${pathFor(r)} HTTP/1.1" ${pickFrom(r, STATUSES)} ${Math.floor(r() * 50000)} "${ref}" "${pickFrom(r, AGENTS)}"\n`;
+}
+
+function kongLine(r: () => number, t: number): string {
+  const path = pathFor(r);
+  const method = pickFrom(r, METHODS);
+  const status = pickFrom(r, STATUSES);
+  const lat = Math.floor(r() * 300);
+  const consumer = Math.floor(r() * 500);
+  return `${JSON.stringify({
+    request: {
+      method,
+      uri: path,
+      url: `https://api.example.com${path}`,
+      size: 120 + Math.floor(r() * 400),
+      querystring: {},
+      headers: { host: 'api.example.com', 'user-agent': pickFrom(r, AGENTS), accept: 'application/json', 'x-request-id': Math.floor(r() * 1e12).toString(16) },
+    },
+    response: { status, size: Math.floor(r() * 20000), headers: { 'content-type': 'application/json', 'content-length': String(Math.floor(r() * 20000)) } },
+    latencies: { request: lat + 2, kong: 1, proxy: lat },
+    client_ip: ip(r),
+    started_at: t,
+    consumer: { username: `consumer-${consumer}`, id: `c0ffee00-0000-4000-8000-${String(consumer).padStart(12, '0')}` },
+    service: { name: 'orders-service', host: 'orders.internal', port: 8080, protocol: 'http' },
+    route: { id: 'd35165e2-d03e-461a-bdeb-dad0a112abfe', name: 'orders', paths: ['/api'] },
+    upstream_uri: path,
+  })}\n`;
+}
+
+/** API Gateway's JSON access-log format with the $context variables AWS's examples use. */
+function apigwLine(r: () => number, t: number): string {
+  const path = pathFor(r);
+  const q = path.indexOf('?');
+  return `${JSON.stringify({
+    requestId: `${Math.floor(r() * 1e12).toString(16)}-${Math.floor(r() * 1e8).toString(16)}`,
+    ip: ip(r),
+    caller: '-',
+    user: '-',
+    requestTimeEpoch: t,
+    httpMethod: pickFrom(r, METHODS),
+    resourcePath: q === -1 ? path : path.slice(0, q),
+    path,
+    status: String(pickFrom(r, STATUSES)),
+    protocol: 'HTTP/1.1',
+    responseLength: String(Math.floor(r() * 20000)),
+    domainName: 'api.example.com',
+    stage: 'prod',
+    userAgent: pickFrom(r, AGENTS),
+    responseLatency: Math.floor(r() * 300),
+  })}\n`;
+}
+
+const LINE: Record<Kind, (r: () => number, t: number) => string> = { nginx: nginxLine, apigw: apigwLine, kong: kongLine };
+
+async function generate(kind: Kind, file: string, lines: number): Promise<void> {
+  const r = rng(SEEDS[kind]);
+  const out = createWriteStream(file);
+  let t = Date.UTC(2024, 0, 1);
+  let buf = '';
+  for (let i = 0; i < lines; i++) {
+    t += Math.floor(r() * 200);
+    buf += LINE[kind](r, t);
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await once(out, 'finish');
+}
+
+interface RunResult {
+  lines: number;
+  skips: number;
+  bytes: number;
+  ms: number;
+  maxRssMb: number;
+}
+
+/** One measured pass, in this (child) process. */
+async function runOnce(kind: Kind, file: string): Promise<RunResult> {
+  const reader = READERS[kind];
+  const bytes = statSync(file).size;
+  const input = {
+    name: file,
+    size: bytes,
+    chunks: () => createReadStream(file, { highWaterMark: 64 * 1024 }) as AsyncIterable<Uint8Array>,
+  };
+  const ctx = { signal: new AbortController().signal, options: {} };
+  let lines = 0;
+  let skips = 0;
+  const start = performance.now();
+  for await (const item of reader.read(input, ctx)) {
+    if (item.kind === 'exchange') lines++;
+    else skips++;
+  }
+  const ms = performance.now() - start;
+  return { lines, skips, bytes, ms, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const child = args.indexOf('--child');
+  if (child !== -1) {
+    const kind = args[child + 1] as Kind;
+    process.stdout.write(JSON.stringify(await runOnce(kind, args[child + 2] as string)));
+    return;
+  }
+  const n = Number(args[args.indexOf('--lines') + 1]) || 1_000_000;
+  mkdirSync(DIR, { recursive: true });
+  let ok = true;
+  for (const kind of Object.keys(TARGETS) as Kind[]) {
+    const file = resolve(DIR, `logs-${kind}.log`);
+    const stamp = `${file}.lines`;
+    if (!existsSync(file) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== String(n)) {
+      process.stderr.write(`generating ${n.toLocaleString('en-US')} ${kind} lines into ${file}…\n`);
+      await generate(kind, file, n);
+      writeFileSync(stamp, String(n));
+    }
+    const runs: RunResult[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const res = spawnSync(process.execPath, [import.meta.filename, '--child', kind, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      if (res.status !== 0) throw new Error(`child run failed: ${res.stderr}`);
+      runs.push(JSON.parse(res.stdout) as RunResult);
+    }
+    const first = runs[0] as RunResult;
+    const lps = median(runs.map((r) => r.lines / (r.ms / 1000)));
+    const mbps = median(runs.map((r) => r.bytes / 1e6 / (r.ms / 1000)));
+    const rss = median(runs.map((r) => r.maxRssMb));
+    const pass = lps >= TARGETS[kind] && rss < 500 && first.skips === 0 && first.lines === n;
+    ok &&= pass;
+    console.log(
+      `logs/${kind}: ${first.lines.toLocaleString('en-US')} exchanges (${first.skips} skipped) from ${(first.bytes / 1e6).toFixed(0)} MB — ` +
+        `median of ${RUNS}: ${Math.round(lps).toLocaleString('en-US')} lines/s, ${mbps.toFixed(1)} MB/s, peak RSS ${rss.toFixed(0)} MB ` +
+        `(target >= ${TARGETS[kind].toLocaleString('en-US')} lines/s, < 500 MB) ${pass ? 'PASS' : 'FAIL'}`,
+    );
+  }
+  process.exitCode = ok ? 0 : 1;
+}
+
+await main();

@@ -1,0 +1,7 @@
+import type { CliCommand } from '../command.ts';
+import { importCommand } from './import.ts';
+import { trafficCommand } from './traffic.ts';
+import { formatsCommand } from './formats.ts';
+
+/** Every `cartograph` command, in the order `--help` lists them. */
+export const commands: readonly CliCommand[] = [importCommand, trafficCommand, formatsCommand];
