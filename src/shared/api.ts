@@ -15,8 +15,8 @@ export type SortColumn = (typeof SORT_COLUMNS)[number];
 export const HIGHLIGHTS = ['red', 'orange', 'yellow', 'green', 'blue', 'purple'] as const;
 export type Highlight = (typeof HIGHLIGHTS)[number];
 
-/** Input schemas, one per method. Keys are the method names used on every transport. */
-export const apiInputs = {
+/** Input schemas of the core methods (workspace, traffic, import). */
+const coreInputs = {
   'workspace.info': z.object({}).strict(),
   'workspace.open': z.object({ path: z.string().min(1).max(4096) }).strict(),
   'workspace.create': z.object({ path: z.string().min(1).max(4096) }).strict(),
@@ -53,6 +53,15 @@ export const apiInputs = {
     .strict(),
   'job.cancel': z.object({ jobId: z.string().max(64) }).strict(),
   'job.list': z.object({}).strict(),
+} as const;
+
+/**
+ * Input schemas, one per method. Keys are the method names used on every transport. Each feature
+ * (detection, inventory, replay, graph, policy) owns a slice in src/shared/api-<feature>.ts with its
+ * inputs and result types, composed here and in ApiResults.
+ */
+export const apiInputs = {
+  ...coreInputs,
 } as const;
 
 export type ApiMethod = keyof typeof apiInputs;
@@ -150,7 +159,9 @@ export interface JobInfo {
   label: string;
 }
 
-export interface ApiResults {
+export type ApiResults = CoreResults;
+
+interface CoreResults {
   'workspace.info': WorkspaceInfo;
   'workspace.open': WorkspaceInfo;
   'workspace.create': WorkspaceInfo;

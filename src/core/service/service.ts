@@ -3,6 +3,7 @@
  * workspace connection and the running jobs. It runs inside a worker thread (see worker.ts) so
  * SQLite never blocks Electron's main thread or the web server's event loop.
  */
+import type { z } from 'zod';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ApiError, type ApiEventName, type ApiEvents, type ApiMethod, type ApiParsedInput, type ApiResults, type JobInfo, type WorkspaceInfo } from '../../shared/api.ts';
@@ -29,6 +30,22 @@ export interface ServiceOptions {
 
 type Handlers = { [M in ApiMethod]: (input: ApiParsedInput<M>) => ApiResults[M] | Promise<ApiResults[M]> };
 
+/** What a feature's handlers get from the service: the open workspace and the event channel. */
+export interface ServiceContext {
+  db(): Db;
+  dbPath(): string;
+  userDataDir: string;
+  resourcesDir: string;
+  emit: ServiceOptions['emit'];
+  /** Announces that these tables changed so views showing them refresh. */
+  changed(...tables: string[]): void;
+}
+
+/** Handlers for one feature's slice of the Api (see src/shared/api-*.ts). */
+export type FeatureHandlers<I extends Record<string, z.ZodType>, R extends { [K in keyof I]: unknown }> = {
+  [M in keyof I]: (input: z.output<I[M]>) => R[M] | Promise<R[M]>;
+};
+
 export interface Service {
   handle<M extends ApiMethod>(method: M, input: ApiParsedInput<M>): Promise<ApiResults[M]>;
   registerUpload(id: string, path: string, name: string): void;
@@ -36,6 +53,11 @@ export interface Service {
 }
 
 const RECENT_MAX = 10;
+
+/** Every feature's handlers, composed like the feature input schemas in src/shared/api.ts. */
+function featureHandlers(_ctx: ServiceContext) {
+  return {};
+}
 
 export async function createService(opts: ServiceOptions): Promise<Service> {
   mkdirSync(opts.userDataDir, { recursive: true });
@@ -97,7 +119,11 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 
   const changed = (...tables: string[]): void => opts.emit('workspace.changed', { tables });
 
+  const ctx: ServiceContext = { db: () => db, dbPath: () => dbPath, userDataDir: opts.userDataDir, resourcesDir: opts.resourcesDir, emit: opts.emit, changed };
+
   const handlers: Handlers = {
+    // Feature slices of the Api (src/shared/api-*.ts) plug in here.
+    ...featureHandlers(ctx),
     'workspace.info': () => info(),
     'workspace.open': ({ path }) => {
       open(path, false);

@@ -103,7 +103,7 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 3,
-    name: 'detection: runs, findings, finding requests, triage, suppressions, specs',
+    name: 'detection: runs, findings, finding requests, triage, suppressions',
     sql: `
       CREATE TABLE detection_runs (
         id INTEGER PRIMARY KEY,

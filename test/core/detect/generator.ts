@@ -255,7 +255,7 @@ function injectIncidents(add: Add, labels: Label[], users: User[], rand: () => n
   l = label('bfla', 'user calls admin functions');
   t = when();
   add({ time: (t += 1000), method: 'GET', url: u('/api/v2/admin/users'), ip: intruder.ip, principal: intruder.sub, reqHeaders: { authorization: intruder.auth, 'user-agent': intruder.ua }, status: 200, respBody: { items: [] } }, l);
-  add({ time: (t += 4000), method: 'DELETE', url: u(`/api/v2/admin/users/${victim.userId}`), ip: intruder.ip, principal: intruder.sub, reqHeaders: { authorization: intruder.auth, 'user-agent': intruder.ua }, status: 204 }, l);
+  add({ time: t + 4000, method: 'DELETE', url: u(`/api/v2/admin/users/${victim.userId}`), ip: intruder.ip, principal: intruder.sub, reqHeaders: { authorization: intruder.auth, 'user-agent': intruder.ua }, status: 204 }, l);
   // Deleting another user's account object is also object-level: a second, overlapping label.
   labels.push({ category: 'bola', what: 'admin delete of a user object owned by someone else', ids: labels[l].ids });
   // scraping: walking the catalogue at ~3 requests/s
@@ -327,8 +327,8 @@ function injectIncidents(add: Add, labels: Label[], users: User[], rand: () => n
   l = label('zombie-api', 'v1 profile still served', { host: HOST, method: 'GET', path: '/api/v1/users/{id}/profile' });
   t = when();
   for (let i = 0; i < 5; i++) add({ time: (t += 100_000), url: u(`/api/v1/users/${1000 + i}/profile`), ip: '198.18.0.7', reqHeaders: { 'user-agent': 'ShopApp/1.0 (legacy)' }, respBody: { id: 1000 + i, full_name: 'x' } }, l);
-  l = label('zombie-api', 'deprecated search still served', { host: HOST, method: 'GET', path: '/api/v1/search' });
-  // (Every normal search request is this zombie's traffic: the label is endpoint-level.)
+  // Every normal search request is this zombie's traffic: the label is endpoint-level.
+  label('zombie-api', 'deprecated search still served', { host: HOST, method: 'GET', path: '/api/v1/search' });
   // security misconfiguration: stack traces, reflected CORS, banners on the legacy host
   l = label('security-misconfiguration', 'stack trace in invoice', { host: HOST, method: 'GET', path: '/api/v2/orders/{id}/invoice' });
   t = when();

@@ -1,0 +1,574 @@
+/**
+ * What rules can look at in one exchange. Everything is computed lazily and once per exchange
+ * (the engine builds one view per pushed exchange and shares it across rules), because most rules
+ * need a handful of cheap fields and only a few need bodies.
+ */
+import type { Header, StoredExchange } from '../model/exchange.ts';
+import { decodeVariants, urlDecode } from './decode.ts';
+import { isPlainPath, isPlainValue } from './signatures.ts';
+import { pathParams } from './template.ts';
+import type { FieldValue } from './types.ts';
+
+/** Bodies beyond this are matched on their first bytes only (keeps cost per exchange bounded). */
+export const MAX_BODY_SCAN = 256 * 1024;
+
+export interface Target {
+  where: string;
+  name: string | null;
+  value: string;
+  /** No decoding library can match it (see isPlainValue). */
+  plain: boolean;
+  /** Worth caching across exchanges (header values repeat). */
+  repeats: boolean;
+  /** Library results shared by every exchange carrying the same repeating value. */
+  results?: Map<string, string | null> | null;
+}
+
+/** Request headers not worth scanning for payloads (structured by browsers and clients). */
+const BORING_HEADERS = new Set([
+  'accept', 'accept-encoding', 'accept-language', 'content-length', 'content-type', 'connection', 'host', 'cache-control',
+  'pragma', 'if-none-match', 'if-modified-since', 'upgrade-insecure-requests', 'te', 'keep-alive', 'dnt', 'priority',
+  'sec-ch-ua', 'sec-ch-ua-mobile', 'sec-ch-ua-platform', 'sec-fetch-dest', 'sec-fetch-mode', 'sec-fetch-site', 'sec-fetch-user',
+  'cookie', 'authorization', 'content-encoding', 'transfer-encoding', 'proxy-connection', ':authority', ':method', ':path', ':scheme',
+]);
+
+const USERNAME_KEYS = ['username', 'user', 'user_name', 'userName', 'login', 'email', 'mail', 'account', 'identifier', 'phone', 'name', 'uid'];
+const ROLE_CLAIMS = ['role', 'roles', 'groups', 'cognito:groups', 'scope', 'scp', 'permissions', 'authorities'];
+
+/** Bodies up to this size that are pure ASCII are read without a Buffer round trip (speed). */
+const SMALL_ASCII = 512;
+
+function decodeText(b: Uint8Array | null, max = MAX_BODY_SCAN): string | null {
+  if (!b || b.length === 0) return null;
+  if (b.length <= SMALL_ASCII) {
+    let ascii = true;
+    for (let i = 0; i < b.length; i++) {
+      if (b[i] > 127) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
+  }
+  return Buffer.from(b.buffer, b.byteOffset, Math.min(b.length, max)).toString('utf8');
+}
+
+/** Header names lower-cased once per exchange (the list itself when already lower-case). */
+function lowerHeaders(headers: readonly Header[]): readonly Header[] {
+  for (let i = 0; i < headers.length; i++) {
+    const n = headers[i][0];
+    if (n !== n.toLowerCase()) return headers.map(([name, value]) => [name.toLowerCase(), value] as Header);
+  }
+  return headers;
+}
+
+/** First value of a header in a lower-cased list. */
+function first(headers: readonly Header[], lower: string): string | undefined {
+  for (let i = 0; i < headers.length; i++) if (headers[i][0] === lower) return headers[i][1];
+  return undefined;
+}
+
+/** Where each target kind's values live in a view's target table. */
+const KIND_INDEX: Readonly<Record<string, number>> = { path: 0, query: 1, url: 2, headers: 3, cookies: 4, 'user-agent': 5, body: 6, 'response.body': 7, 'response.headers': 8 };
+
+function target(where: string, name: string | null, value: string, repeats: boolean): Target {
+  return { where, name, value, plain: isPlainValue(value), repeats };
+}
+
+function parseQuery(q: string): [string, string][] {
+  const out: [string, string][] = [];
+  const s = q.startsWith('?') ? q.slice(1) : q;
+  if (!s) return out;
+  for (const part of s.split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    const name = urlDecode(eq === -1 ? part : part.slice(0, eq));
+    out.push([name, eq === -1 ? '' : urlDecode(part.slice(eq + 1))]);
+  }
+  return out;
+}
+
+function base64urlJson(s: string): Record<string, unknown> | null {
+  try {
+    const v = JSON.parse(Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Leaves of a JSON document as (dotted path, key, value) — keys are targets too ({"$ne": …}). */
+export function jsonLeaves(v: unknown, visit: (path: string, key: string, value: string | number | boolean | null) => void, path = '', depth = 0, budget = { n: 5000 }): void {
+  if (budget.n-- <= 0 || depth > 32) return;
+  if (v === null || typeof v !== 'object') {
+    visit(path, path.slice(path.lastIndexOf('.') + 1), v as string | number | boolean | null);
+    return;
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length && budget.n > 0; i++) jsonLeaves(v[i], visit, path ? `${path}[]` : '[]', depth + 1, budget);
+    return;
+  }
+  for (const k of Object.keys(v)) {
+    const child = path ? `${path}.${k}` : k;
+    const value = (v as Record<string, unknown>)[k];
+    if (value !== null && typeof value === 'object') visit(child, k, '\u0000object');
+    jsonLeaves(value, visit, child, depth + 1, budget);
+  }
+}
+
+const UNPARSED = Symbol('unparsed');
+
+/** Parameter and property names worth no scan (payloads hide in odd names: `$ne`, `__proto__[x]`). */
+const ORDINARY_NAME = /^[A-Za-z][\w-]{0,63}$/;
+
+/** Tokens repeat across a principal's requests: decode each once (bounded cache). */
+const roleCache = new Map<string, string | null>();
+
+function roleOfAuthorization(auth: string): string | null {
+  const cached = roleCache.get(auth);
+  if (cached !== undefined) return cached;
+  let role: string | null = null;
+  const m = /^bearer\s+([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\./i.exec(auth);
+  const claims = m ? base64urlJson(m[2]) : null;
+  if (claims) {
+    for (const c of ROLE_CLAIMS) {
+      const v = claims[c];
+      if (typeof v === 'string' && v) {
+        role = v.split(/\s+/).sort().join(' ');
+        break;
+      }
+      if (Array.isArray(v) && v.length) {
+        role = v.map(String).sort().join(' ');
+        break;
+      }
+    }
+    const realm = claims.realm_access as { roles?: unknown } | undefined;
+    if (role === null && realm && Array.isArray(realm.roles)) role = realm.roles.map(String).sort().join(' ');
+  }
+  if (roleCache.size >= 10_000) roleCache.clear();
+  roleCache.set(auth, role);
+  return role;
+}
+
+export class ExchangeView {
+  readonly e: StoredExchange;
+  readonly template: string;
+  readonly actor: string;
+  private _query: [string, string][] | null = null;
+  private _reqText: string | null | undefined = undefined;
+  private _reqJson: unknown = UNPARSED;
+  private _respText: string | null | undefined = undefined;
+  private _respJson: unknown = UNPARSED;
+  private _form: [string, string][] | null = null;
+  private _username: string | null | undefined = undefined;
+  private _role: string | null | undefined = undefined;
+  private _variants: Map<string, string[]> | null = null;
+  private _targets: (Target[] | undefined)[] | null = null;
+  private _reqHeaders: readonly Header[] | null = null;
+  private _respHeaders: readonly Header[] | null = null;
+  private _contentType: string | null = null;
+  private _respContentType: string | null = null;
+
+  constructor(e: StoredExchange, template: string) {
+    this.e = e;
+    this.template = template;
+    this.actor = e.principal ?? e.ip ?? e.clientIp ?? 'unknown';
+  }
+
+  /** Group keys computed for this exchange, by grouping (incidents.ts groupKey). */
+  groupKeys: Map<string, string> | null = null;
+  private _endpointKey: string | null = null;
+  private _pathParams: string[] | null = null;
+
+  get endpointKey(): string {
+    return (this._endpointKey ??= `${this.e.host} ${this.e.method} ${this.template}`);
+  }
+
+  get succeeded(): boolean {
+    const s = this.e.status;
+    return s !== null && s >= 200 && s < 400;
+  }
+
+  get query(): [string, string][] {
+    return (this._query ??= parseQuery(this.e.query));
+  }
+
+  /** Request headers with lower-case names. */
+  get requestHeaders(): readonly Header[] {
+    return (this._reqHeaders ??= lowerHeaders(this.e.requestHeaders));
+  }
+
+  get responseHeaders(): readonly Header[] {
+    return (this._respHeaders ??= lowerHeaders(this.e.responseHeaders));
+  }
+
+  /** First value of a request header (name in lower case). */
+  header(lower: string): string | undefined {
+    return first(this.requestHeaders, lower);
+  }
+
+  responseHeader(lower: string): string | undefined {
+    return first(this.responseHeaders, lower);
+  }
+
+  get contentType(): string {
+    return (this._contentType ??= (this.header('content-type') ?? '').toLowerCase());
+  }
+
+  get requestText(): string | null {
+    if (this._reqText === undefined) this._reqText = decodeText(this.e.requestBody);
+    return this._reqText;
+  }
+
+  get requestJson(): unknown {
+    if (this._reqJson === UNPARSED) this._reqJson = parseJsonish(this.requestText, this.contentType);
+    return this._reqJson;
+  }
+
+  get form(): [string, string][] {
+    if (this._form === null) {
+      const t = this.requestText;
+      this._form = t !== null && this.contentType.includes('application/x-www-form-urlencoded') ? parseQuery(t) : [];
+    }
+    return this._form;
+  }
+
+  get responseContentType(): string {
+    return (this._respContentType ??= (this.responseHeader('content-type') ?? '').toLowerCase());
+  }
+
+  get responseText(): string | null {
+    if (this._respText === undefined) this._respText = decodeText(this.e.responseBody, 1024 * 1024);
+    return this._respText;
+  }
+
+  get responseJson(): unknown {
+    if (this._respJson === UNPARSED) this._respJson = parseJsonish(this.responseText, this.responseContentType);
+    return this._respJson;
+  }
+
+  get responseSize(): number | null {
+    return this.e.responseBody ? this.e.responseBody.length : this.e.responseSize;
+  }
+
+  /** The account a login/reset request is about: body or query field, else the Basic user. */
+  get username(): string | null {
+    if (this._username !== undefined) return this._username;
+    let found: string | null = null;
+    const json = this.requestJson;
+    if (json && typeof json === 'object' && !Array.isArray(json)) {
+      for (const k of USERNAME_KEYS) {
+        const v = (json as Record<string, unknown>)[k];
+        if (typeof v === 'string' || typeof v === 'number') {
+          found = String(v);
+          break;
+        }
+      }
+    }
+    if (found === null) {
+      for (const [k, v] of [...this.form, ...this.query]) {
+        if (USERNAME_KEYS.includes(k) && v) {
+          found = v;
+          break;
+        }
+      }
+    }
+    if (found === null) {
+      const auth = this.header('authorization');
+      if (auth && /^basic\s+/i.test(auth)) {
+        const decoded = Buffer.from(auth.replace(/^basic\s+/i, ''), 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon > 0) found = decoded.slice(0, colon);
+      }
+    }
+    this._username = found === null ? null : found.trim().toLowerCase().slice(0, 256);
+    return this._username;
+  }
+
+  /** The caller's role from its bearer JWT claims, when the token carries one. */
+  get role(): string | null {
+    if (this._role === undefined) {
+      const auth = this.header('authorization');
+      this._role = auth ? roleOfAuthorization(auth) : null;
+    }
+    return this._role;
+  }
+
+  get pathParams(): string[] {
+    return (this._pathParams ??= this.template.includes('{') ? pathParams(this.e.path, this.template) : []);
+  }
+
+  variants(value: string): readonly string[] {
+    this._variants ??= new Map();
+    let v = this._variants.get(value);
+    if (!v) {
+      v = decodeVariants(value);
+      this._variants.set(value, v);
+    }
+    return v;
+  }
+
+  /** Named values a payload could hide in, per target kind (path, query, headers, cookies, body…). */
+  targets(kind: string): Target[] {
+    const i = KIND_INDEX[kind];
+    if (i === undefined) throw new Error(`unknown signature target ${kind}`);
+    const table = (this._targets ??= []);
+    return (table[i] ??= this.computeTargets(kind));
+  }
+
+  private computeTargets(kind: string): Target[] {
+    const e = this.e;
+    const out: Target[] = [];
+    switch (kind) {
+      case 'path': {
+        const segments = e.path.split('/');
+        if (segments.length <= 2) out.push(target('path', null, e.path, false));
+        else if (isPlainPath(e.path, segments)) out.push({ where: 'path', name: null, value: e.path, plain: true, repeats: false });
+        else {
+          out.push(target('path', null, e.path, false));
+          for (const s of segments) if (s) out.push(target('path', null, s, false));
+        }
+        break;
+      }
+      case 'query':
+        for (const [k, v] of this.query) {
+          if (v) out.push(target('query', k, v, false));
+          if (!ORDINARY_NAME.test(k)) out.push(target('query', null, k, false));
+        }
+        break;
+      case 'url':
+        out.push(target('url', null, e.path + e.query, false));
+        break;
+      case 'headers':
+        for (const [n, v] of this.requestHeaders) if (v && !BORING_HEADERS.has(n)) out.push(target('header', n, v, true));
+        break;
+      case 'cookies':
+        for (const [n, v] of this.requestHeaders) {
+          if (n !== 'cookie') continue;
+          for (const part of v.split(';')) {
+            const eq = part.indexOf('=');
+            if (eq > 0) out.push(target('cookie', part.slice(0, eq).trim(), part.slice(eq + 1).trim(), true));
+          }
+        }
+        break;
+      case 'user-agent': {
+        const ua = this.header('user-agent');
+        if (ua) out.push(target('user-agent', 'user-agent', ua, true));
+        break;
+      }
+      case 'body': {
+        const json = this.requestJson;
+        if (json !== null && json !== undefined) {
+          jsonLeaves(json, (path, key, value) => {
+            if (key && !ORDINARY_NAME.test(key)) out.push(target('body', null, key, false));
+            if (typeof value === 'string' && value !== '\u0000object' && value) out.push(target('body', key || path, value, false));
+          });
+        } else if (this.form.length) {
+          for (const [k, v] of this.form) {
+            if (v) out.push(target('body', k, v, false));
+            if (!ORDINARY_NAME.test(k)) out.push(target('body', null, k, false));
+          }
+        } else {
+          const t = this.requestText;
+          if (t) out.push(target('body', null, t, false));
+        }
+        break;
+      }
+      case 'response.body': {
+        // No decoding library reads responses: skip the plain check.
+        const t = this.responseText;
+        if (t) out.push({ where: 'response body', name: null, value: t, plain: false, repeats: false });
+        break;
+      }
+      case 'response.headers':
+        for (const [n, v] of this.responseHeaders) out.push(target('response header', n, v, false));
+        break;
+      default:
+        throw new Error(`unknown signature target ${kind}`);
+    }
+    return out;
+  }
+
+  /** The value of a named field (see FIELD_NAMES); lists for multi-valued fields. */
+  field(name: string): FieldValue {
+    return fieldAccessor(name)(this);
+  }
+}
+
+type Accessor = (v: ExchangeView) => FieldValue;
+
+const ACCESSORS: Record<string, Accessor> = {
+  method: (v) => v.e.method,
+  scheme: (v) => v.e.scheme,
+  host: (v) => v.e.host,
+  path: (v) => v.e.path,
+  template: (v) => v.template,
+  status: (v) => v.e.status,
+  query: (v) => v.e.query,
+  actor: (v) => v.actor,
+  ip: (v) => v.e.ip ?? v.e.clientIp,
+  principal: (v) => v.e.principal,
+  'principal-kind': (v) => v.e.principalKind,
+  username: (v) => v.username,
+  role: (v) => v.role,
+  'user-agent': (v) => v.header('user-agent'),
+  'content-type': (v) => v.contentType || null,
+  'response.content-type': (v) => v.responseContentType || null,
+  'response.size': (v) => v.responseSize,
+  'request.size': (v) => (v.e.requestBody ? v.e.requestBody.length : v.e.requestSize),
+  duration: (v) => v.e.durationMs,
+  body: (v) => v.requestText,
+  'response.body': (v) => v.responseText,
+  'path-id': (v) => {
+    const p = v.pathParams;
+    return p.length ? p[p.length - 1] : null;
+  },
+  'path-ids': (v) => v.pathParams,
+  'param-names': (v) => [...v.query.map(([k]) => k), ...v.form.map(([k]) => k), ...jsonTopKeys(v.requestJson)],
+  endpoint: (v) => v.endpointKey,
+  'has-credentials': (v) =>
+    v.e.principal !== null || v.header('authorization') !== undefined || v.header('cookie') !== undefined ? 1 : 0,
+  'body-record-count': (v) => recordCount(v.responseJson),
+  'cors-risk': (v) => corsRisk(v),
+};
+
+/** Values of the pairs named `name`: null, one value, or a list (no allocation when absent). */
+function pairValues(pairs: readonly [string, string][], name: string): FieldValue {
+  let first: string | null = null;
+  let more: string[] | null = null;
+  for (const [k, val] of pairs) {
+    if (k !== name) continue;
+    if (first === null) first = val;
+    else (more ??= [first]).push(val);
+  }
+  return more ?? first;
+}
+
+function compileAccessor(name: string): Accessor {
+  const direct = ACCESSORS[name];
+  if (direct) return direct;
+  const dot = name.indexOf('.');
+  const prefix = dot === -1 ? name : name.slice(0, dot);
+  const rest = dot === -1 ? '' : name.slice(dot + 1);
+  switch (prefix) {
+    case 'header': {
+      const h = rest.toLowerCase();
+      return (v) => headerList(v.requestHeaders, h);
+    }
+    case 'response':
+      if (rest.startsWith('header.')) {
+        const h = rest.slice(7).toLowerCase();
+        return (v) => headerList(v.responseHeaders, h);
+      }
+      break;
+    case 'query': return (v) => (v.e.query === '' ? null : pairValues(v.query, rest));
+    case 'param':
+      return (v) => {
+        const vals = [...v.query, ...v.form].filter(([k]) => k === rest).map(([, x]) => x);
+        const j = jsonPath(v.requestJson, rest);
+        if (j !== undefined && j !== null && typeof j !== 'object') vals.push(String(j));
+        return vals;
+      };
+    case 'body':
+      return (v) => {
+        const j = jsonPath(v.requestJson, rest);
+        if (j === undefined || j === null) return null;
+        return typeof j === 'number' ? j : typeof j === 'string' ? j : JSON.stringify(j);
+      };
+    case 'cookie': return (v) => v.targets('cookies').filter((t) => t.name === rest).map((t) => t.value);
+  }
+  throw new Error(`unknown field ${name}`);
+}
+
+const accessorCache = new Map<string, Accessor>();
+/** The compiled getter for a field name (rules compile theirs once). */
+export function fieldAccessor(name: string): Accessor {
+  let a = accessorCache.get(name);
+  if (!a) {
+    a = compileAccessor(name);
+    accessorCache.set(name, a);
+  }
+  return a;
+}
+
+/** Credentialed CORS that lets another origin read responses: '*', a reflected origin, or null. */
+function corsRisk(v: ExchangeView): string | null {
+  const e = v.e;
+  const allow = v.responseHeader('access-control-allow-origin')?.trim();
+  if (!allow) return null;
+  const creds = v.responseHeader('access-control-allow-credentials')?.trim().toLowerCase() === 'true';
+  if (!creds) return null;
+  if (allow === '*') return 'wildcard-with-credentials';
+  if (allow === 'null') return 'null-origin-with-credentials';
+  const origin = v.header('origin');
+  if (origin && allow === origin) {
+    let host: string;
+    try {
+      host = new URL(origin).hostname;
+    } catch {
+      return null;
+    }
+    const site = (h: string) => h.split('.').slice(-2).join('.');
+    if (site(host) !== site(e.host)) return 'reflected-origin-with-credentials';
+  }
+  return null;
+}
+
+/** Values of a header in a lower-cased list: null, one value, or a list. */
+function headerList(headers: readonly Header[], lower: string): FieldValue {
+  let first: string | null = null;
+  let more: string[] | null = null;
+  for (const [n, v] of headers) {
+    if (n !== lower) continue;
+    if (first === null) first = v;
+    else (more ??= [first]).push(v);
+  }
+  return more ?? first;
+}
+
+function jsonTopKeys(v: unknown): string[] {
+  return v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v) : [];
+}
+
+function jsonPath(v: unknown, path: string): unknown {
+  let cur = v;
+  for (const k of path.split('.')) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+function recordCount(v: unknown): number | null {
+  if (Array.isArray(v)) return v.length;
+  if (v && typeof v === 'object') {
+    let best: number | null = null;
+    for (const value of Object.values(v)) if (Array.isArray(value) && (best === null || value.length > best)) best = value.length;
+    return best;
+  }
+  return null;
+}
+
+function parseJsonish(text: string | null, contentType: string): unknown {
+  if (text === null) return null;
+  const first = text.trimStart()[0];
+  if (!contentType.includes('json') && first !== '{' && first !== '[') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** Field names rule files may use (checked when a pack is loaded). */
+export const FIELD_NAMES = [
+  'method', 'scheme', 'host', 'path', 'template', 'status', 'query', 'actor', 'ip', 'principal', 'principal-kind', 'username', 'role',
+  'user-agent', 'content-type', 'response.content-type', 'response.size', 'request.size', 'duration', 'body', 'response.body',
+  'path-id', 'path-ids', 'param-names', 'endpoint', 'has-credentials', 'body-record-count', 'cors-risk',
+] as const;
+export const FIELD_PREFIXES = ['header.', 'response.header.', 'query.', 'param.', 'body.', 'cookie.'] as const;
+export const TARGET_KINDS = ['path', 'query', 'url', 'headers', 'cookies', 'user-agent', 'body', 'response.body', 'response.headers'] as const;
+
+export function isKnownField(name: string): boolean {
+  return (FIELD_NAMES as readonly string[]).includes(name) || FIELD_PREFIXES.some((p) => name.startsWith(p) && name.length > p.length);
+}

@@ -1,0 +1,377 @@
+/**
+ * Signature and pattern libraries rules refer to by name (`signature: sqli`). Each library tests
+ * one value (a query value, a header, a body leaf…) and returns the matching snippet or null.
+ * Injection libraries see every decoded form of the value (decode.ts); the others see it as is.
+ * Patterns favour precision: each needs syntax an attacker needs, not a lone keyword.
+ */
+import ipaddr from 'ipaddr.js';
+import { decodeVariants, hasReadableBase64 } from './decode.ts';
+
+export interface SignatureLibrary {
+  readonly name: string;
+  readonly description: string;
+  /** Whether the value is decoded (URL, double URL, unicode, HTML, base64) before testing. */
+  readonly decode: boolean;
+  /** Cheap pre-check on the raw value; values failing it are skipped (speed). */
+  readonly hint: RegExp | null;
+  test(value: string, name: string | null): string | null;
+}
+
+function anyOf(patterns: RegExp[]): (v: string) => string | null {
+  return (v) => {
+    for (const p of patterns) {
+      const m = p.exec(v);
+      if (m) return m[0];
+    }
+    return null;
+  };
+}
+
+const SQLI = anyOf([
+  /\bunion\b[\s(]+(?:all\s+|distinct\s+)?\(?\s*select\b/i,
+  /['"`)]\s*(?:or|and|xor|\|\||&&)\s*\(?\s*['"`]?[\w@.]*['"`]?\s*(?:=|<>|!=|<=?|>=?|\blike\b|\bis\b|\bin\b|\bregexp\b)/i,
+  /['"`)]\s*(?:or|and|\|\||&&)\s+(?:not\s+)?(?:\d+|true|false|null|[\w.]+\s*\()/i,
+  /\b(?:or|and)\s+(\d+)\s*=\s*\1\b/i,
+  /\b(?:or|and)\s+(['"])(\w*)\1\s*=\s*\1\2\1/i,
+  /\b(?:sleep|pg_sleep|benchmark|dbms_pipe\.receive_message|dbms_lock\.sleep)\s*\(\s*[\d'"]/i,
+  /\bwaitfor\s+(?:delay|time)\s+['"]/i,
+  /['"`]\s*(?:;|\)\s*;?)?\s*(?:--|#|\/\*)/,
+  /\binformation_schema\b|\bsys(?:objects|columns|users)\b|\bmysql\.user\b|\bpg_(?:shadow|user|tables)\b|\bsqlite_master\b/i,
+  /\b(?:extractvalue|updatexml|load_file|utl_http\.request|xp_cmdshell)\s*\(/i,
+  /\binto\s+(?:out|dump)file\b/i,
+  /;\s*(?:drop|truncate|delete|insert|update|alter|create|exec|execute|shutdown|declare)\s+(?:table|from|into|database|\w+\s*(?:set|\())/i,
+  /\bexec(?:ute)?\s+(?:master\.\.)?(?:xp|sp)_\w+/i,
+  /\border\s+by\s+\d+\s*(?:--|#|\/\*)/i,
+  /\bselect\b[\s(]+(?:[\w*@(),.]+\s*,?\s*)+\bfrom\b[\s(]+[\w.]+/i,
+  /\b(?:char|chr|concat|ascii|substring|group_concat)\s*\(\s*(?:\d+\s*,\s*)*\d+\s*\)\s*(?:\|\||\+|,)/i,
+]);
+
+/** A value made only of words and spaces cannot carry SQL syntax we look for (speed gate). */
+const SQLI_HINT = /['"`;()#=]|--|\/\*|\bunion\b|\bselect\b|\bsleep\b|\bwaitfor\b|information_schema|\bxp_/i;
+
+const NOSQLI = anyOf([
+  /(?:^|[[{"',\s])\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|expr|or|and|not|nor|elemMatch|function|accumulator|lookup)\b/,
+  /\[\s*\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists)\s*\]/,
+  /\bdb\.[\w$]+\.(?:find|findOne|insert|remove|drop|update)\s*\(/,
+  /['"]\s*;\s*return\s+(?:true|1|this\b)/,
+  /\bthis\.\w+\s*(?:==|!=|\.match\()/,
+]);
+
+const XSS = anyOf([
+  /<\s*\/?\s*script\b/i,
+  /\b(?:java|vb|live)script\s*:/i,
+  /\bdata\s*:\s*text\/html\b/i,
+  /<[a-z][^>]*?[\s/"']on[a-z]{3,}\s*=/i,
+  /[\s"'/;]on(?:error|load|mouseover|mouseenter|focus|blur|click|toggle|animationstart|begin|pageshow|wheel|pointer\w+|key\w+)\s*=\s*[^\s=]/i,
+  /<\s*(?:iframe|frame|frameset|object|embed|applet|meta|base|svg|math|link|style|form|isindex|marquee|details)\b[^>]*>?/i,
+  /<\s*img\b[^>]*\bsrc\s*=/i,
+  /\b(?:document\.(?:cookie|domain|write|location)|window\.location|alert\s*\(|prompt\s*\(|confirm\s*\(|String\.fromCharCode\s*\()/i,
+  /\bexpression\s*\(|\burl\s*\(\s*['"]?\s*javascript:/i,
+]);
+
+const CMD_WORDS =
+  'cat|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|dash|csh|ping|nslookup|dig|ps|rm|chmod|chown|echo|printf|python[23]?|perl|php|ruby|lua|node|telnet|ssh|scp|ftp|tftp|powershell|pwsh|cmd|ifconfig|ipconfig|netstat|sleep|head|tail|more|less|base64|xxd|sudo|su|kill|crontab|env|set|systeminfo|tasklist|net|reg|certutil|bitsadmin|nohup|busybox|awk|sed|find|grep|whoami\\.exe|cmd\\.exe|hostname|useradd|passwd';
+const CMD = anyOf([
+  new RegExp(`(?:^|[;&|\`\\n\\r]|\\$\\()\\s*(?:/(?:usr/)?(?:s?bin|local/bin)/)?(?:${CMD_WORDS})(?:\\s+[-/\\w.$"'{]|\\s*$|\\s*[;|&\`)<>])`, 'i'),
+  /\$\(\s*[a-z/]+[^)]*\)/i,
+  /`\s*(?:[a-z/]+)(?:\s+[^`]*)?`/i,
+  /\$\{IFS\}|\$IFS\b|\{\s*(?:cat|ls|id|echo),/i,
+  /\/(?:usr\/)?bin\/(?:ba|z|k|da|c)?sh\b/i,
+  /\b(?:cmd(?:\.exe)?\s*\/[ck]\b|powershell(?:\.exe)?\s+-\w+)/i,
+  /(?:\|\||&&|\|)\s*(?:cat|ls|id|whoami|uname|wget|curl|nc|ping|sleep|echo)\b/i,
+  /\b(?:wget|curl)\s+(?:-\w+\s+)*https?:\/\//i,
+  />\s*\/(?:tmp|dev\/(?:tcp|udp))\//i,
+  // PowerShell download-and-run idioms.
+  /(?:^|[;&|(`\s])(?:iex|iwr|iwmi|icm|invoke-(?:webrequest|expression|restmethod|wmimethod|command)|start-process|new-object\s+(?:system\.)?net\.webclient)\b/i,
+  /\.downloadstring\s*\(|\bfrombase64string\s*\(/i,
+  // Shell globbing used to dodge keyword filters: /etc/pa[s]swd, /bi?/sh, /[e]tc/
+  /(?:^|[\s;|&=<>(])\/[\w.-]*(?:\[[^\]/\s]{1,12}\]|\?)[\w.?[\]-]*\/?/,
+  /(?:^|[\s;|&=])\/(?:[\w.-]+\/)+[\w.-]*(?:\[[^\]/\s]{1,12}\]|\?)/,
+  // Arithmetic and process substitution: $((…)), <(cmd), $[2+2]
+  /\$\(\(|[<>]\(\s*[a-z]|\$\[\s*\d/i,
+]);
+const CMD_HINT = /[;&|`$\n\r<>{}]|\/bin\/|cmd|powershell|wget|curl/i;
+
+const TRAVERSAL = anyOf([
+  /(?:^|[\\/=:;,'"\s])\.{2,}(?:[\\/]|$)/,
+  /[\\/]\.{2,}(?:[\\/;]|$)/,
+  /\.\.;\//,
+  /(?:0x2e|0x5c|0x2f){1,2}(?:\.|0x2e|0x5c|0x2f|%00|\/)/i,
+  /(?:^|(?<!:\/\/)[\\/])(?:etc\/(?:passwd|shadow|group|hosts|issue|hostname)|proc\/self\/(?:environ|cmdline|fd)|windows\\(?:win\.ini|system32)|boot\.ini|win\.ini)\b/i,
+  /\b[a-z]:\\(?:windows|winnt|inetpub|boot\.ini)/i,
+  /\x00/,
+]);
+
+const SSTI = anyOf([
+  /\{\{[^{}]*?(?:\d+\s*[*+\-/%]\s*\d+|__class__|__mro__|__globals__|__builtins__|__subclasses__|\bconfig\b|\bself\b|request\.|lipsum|cycler|joiner|namespace|range\(|\|attr|_self\.env|\.constructor)[^{}]*\}\}/i,
+  /\$\{\s*\d+\s*[*+]\s*\d+\s*\}/,
+  /#\{\s*\d+\s*[*+]\s*\d+\s*\}/,
+  /<%=?\s*\d+\s*[*+]\s*\d+\s*%>/,
+  /\{%\s*(?:import|include|for|if|set|debug|extends|macro|raw|load)\b[^%]*%\}/i,
+  /__(?:class|mro|subclasses|globals|builtins|init)__/,
+  /<#assign\b|\bfreemarker\.template\b|\?new\(\)/i,
+  /#set\s*\(\s*\$\w+/i,
+  /\$\{\s*(?:T\s*\(|\(#|#_memberAccess|@java\.lang|class\.|request\.|session\.|application\.|facesContext|pageContext)/i,
+  /%\{\s*\(?#/,
+  /@java\.lang\.(?:Runtime|ProcessBuilder|System)\b|#_memberAccess|\bgetRuntime\s*\(\s*\)\s*\.exec\b|\bclass\.module\.classLoader\b|\bclass\.classLoader\b/i,
+]);
+
+const JNDI = anyOf([
+  /\$\{\s*jndi\s*:/i,
+  /\$\{[^}]{0,120}?\$\{\s*(?:lower|upper|env|sys|::-|date|main|ctx|java|base64|k8s|docker|spring|web|bundle|log4j|marker|sd|event)\b/i,
+  /\$\{\s*(?:lower|upper|::-)[^}]*\}[^}]*?(?:ndi|:\s*(?:ldap|rmi|dns|iiop))/i,
+  /\$\{[^}]{0,80}?(?:ldaps?|rmi|dns|iiop|corba|nds|nis|http)\s*:\s*\/\//i,
+]);
+
+const CODE = anyOf([
+  /<\?(?:php|=)/i,
+  /\b(?:php|phar|zip|expect|glob|data|zlib|compress\.zlib|ogg|rar|ssh2\.\w+):\/\//i,
+  /\b(?:system|passthru|shell_exec|exec|popen|proc_open|pcntl_exec|assert|eval|create_function|call_user_func(?:_array)?|preg_replace|base64_decode|str_rot13|gzinflate|file_get_contents|file_put_contents|fopen|readfile|include|require|include_once|require_once|unserialize|phpinfo)\s*\(/i,
+  /\$_(?:GET|POST|REQUEST|COOKIE|SERVER|FILES|ENV|SESSION)\b/,
+  /\b[OC]:\d+:"[\w\\]+":\d+:\{/,
+  /__proto__|\bconstructor\s*(?:\.|\[\s*['"]?)prototype\b/,
+  /\brequire\s*\(\s*['"](?:child_process|fs|net|os)['"]\s*\)|\bprocess\.(?:mainModule|binding|env)\b|\bchild_process\b/,
+  /\b(?:Function|setTimeout|setInterval)\s*\(\s*['"`]/,
+  /\b(?:__import__|os\.system|os\.popen|subprocess\.\w+|importlib)\s*\(/,
+  /\b(?:Kernel\.(?:exec|system|spawn)|IO\.popen|Open3\.\w+|ObjectSpace)\b/,
+  /\b(?:java\.lang\.Runtime|Runtime\.getRuntime|ProcessBuilder)\b/,
+]);
+
+const CRLF = anyOf([
+  /[\r\n]\s*(?:set-cookie|location|content-(?:type|length)|transfer-encoding|x-[\w-]+|http\/\d(?:\.\d)?\s+\d{3}|<(?:html|script))\s*[:\s]/i,
+  /%0[da](?:%0[da])?\s*(?:set-cookie|location|content-(?:type|length)|http\/)/i,
+]);
+
+const RFI = anyOf([
+  /^(?:https?|ftps?):\/\/(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\/[^\s]*/i,
+  /^(?:https?|ftps?):\/\/[^\s?#]+\?+$/i,
+  /^(?:https?|ftps?):\/\/[^\s]+\.(?:php|phtml|txt|inc|sh|pl|py|jsp|asp)\??$/i,
+]);
+
+// ---------- scanners ----------
+
+const SCANNER_UA =
+  /\b(?:nikto|sqlmap|nmap|masscan|zgrab|nuclei|acunetix|netsparker|wpscan|dirbuster|gobuster|dirb|ffuf|feroxbuster|wfuzz|havij|arachni|w3af|openvas|nessus|qualys|jaeles|whatweb|commix|hydra|medusa|skipfish|paros|webinspect|appscan|zmeu|morfeus|interactsh|l9explore|l9tcpid|jorgee|zaproxy|owasp[ _-]?zap|burp(?:suite|collaborator)?|xsstrike|dotdotpwn|fimap|joomscan|droopescan|nuclei|httpx - open-source|xray|vega\/|netlab360|censysinspect|masscan-ng|grabber|bsqlbf|brutus|sf\/|struts-pwn|log4shell|\(hydra\)|crowdsec-test-scanner)\b|nmap scripting engine|fuzz faster u fool|\bzgrab\/|\bpython-nmap\b|\bModat Scanner\b/i;
+
+const PROBE_PATH =
+  /(?:^|\/)(?:\.env(?:\.\w+)?|\.git\/(?:config|HEAD|index)|\.svn\/entries|\.hg\/|\.DS_Store|\.htaccess|\.htpasswd|\.aws\/credentials|\.ssh\/|wp-admin(?:\/|$)|wp-login\.php|wp-content\/plugins|wp-includes|xmlrpc\.php|wp-config\.php|phpmyadmin|pma\/|myadmin|phpinfo\.php|actuator(?:\/|$)|server-status|server-info|cgi-bin\/|(?:web|app)\.config|config\.(?:php|inc|bak)|vendor\/phpunit|solr\/admin|jmx-console|manager\/html|console\/login|boaform|HNAP1|druid\/index|autodiscover\/autodiscover\.xml|owa\/auth|backup\.(?:zip|sql|tar\.gz|tgz|bak)|(?:db|dump|database)\.sql|shell\.php|wso\.php|c99\.php|r57\.php|eval-stdin\.php|telescope\/requests|_profiler|\.vscode\/|sftp-config\.json|id_rsa|crx\/packmgr|\.well-known\/openid-configuration\/\.\.)/i;
+
+// ---------- secrets and personal data ----------
+
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+const CARD_CANDIDATE = /(?<![\d.])(?:\d[ -]?){12,18}\d(?![\d.])/g;
+const CARD_PREFIX = /^(?:4\d{12}(?:\d{3})?|5[1-5]\d{14}|2[2-7]\d{14}|3[47]\d{13}|6(?:011|5\d{2})\d{12}|35\d{14}|3(?:0[0-5]|[68]\d)\d{11})$/;
+
+function cardNumber(v: string): string | null {
+  if (v.length < 13) return null;
+  for (const m of v.matchAll(CARD_CANDIDATE)) {
+    const digits = m[0].replace(/[ -]/g, '');
+    if (CARD_PREFIX.test(digits) && luhnValid(digits) && !/^(\d)\1+$/.test(digits)) return `${digits.slice(0, 6)}…${digits.slice(-4)}`;
+  }
+  return null;
+}
+
+const SSN = /(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])/;
+const PASSWORD_HASH = anyOf([
+  /\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}/,
+  /\$argon2(?:id|i|d)\$v=\d+\$/,
+  /\$[156]\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{20,}/,
+  /\bpbkdf2_sha(?:1|256|512)\$\d+\$/,
+  /"(?:password|passwd|pwd|pass|password_?hash|hashed_?password|passwordDigest|encrypted_?password)"\s*:\s*"[^"]{4,}"/i,
+]);
+const SECRET = anyOf([
+  /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/,
+  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/,
+  /"(?:aws_secret_access_key|client_secret|secret_key|private_key|api_secret|signing_key|encryption_key)"\s*:\s*"[^"]{8,}"/i,
+  /\b(?:sk_live|rk_live)_[0-9a-zA-Z]{20,}\b/,
+  /\bgh[pousr]_[A-Za-z0-9]{36,}\b/,
+  /\bxox[baprs]-[A-Za-z0-9-]{10,}\b/,
+]);
+
+const STACK_TRACE = anyOf([
+  /\bat (?:[\w$]+\.)+[\w$<>]+\((?:[\w$]+\.(?:java|kt|scala):\d+|Native Method|Unknown Source)\)/,
+  /Traceback \(most recent call last\)/,
+  /\b(?:System\.[\w.]*Exception|NullReferenceException)\b[\s\S]{0,200}?\bat\s+[\w.]+/,
+  /\bat [\w.<>]+\([^)]*\) in [^\n]+:line \d+/,
+  /(?:Fatal error|Parse error|Warning|Notice)(?:<\/b>)?:\s.{1,300}?\bon line (?:<b>)?\d+/,
+  /\bat (?:[\w.<>]+ )?\(?\/[^\s)]+\.(?:js|ts|mjs|cjs):\d+:\d+\)?/,
+  /\.rb:\d+:in `/,
+  /\bgoroutine \d+ \[running\]/,
+  /You have an error in your SQL syntax|\bORA-\d{5}\b|\bPG::\w+Error\b|\bSQLSTATE\[\w+\]|\bSQLite3?::\w+Exception\b|Unclosed quotation mark after the character string|\bsyntax error at or near\b|\bpsycopg2\.\w+Error\b|\bjava\.sql\.SQLException\b/,
+  /Whitelabel Error Page|Werkzeug Debugger|<title>[^<]*(?:Exception|Error) at \/[^<]*<\/title>|\bDEBUG = True\b/,
+]);
+
+const URLISH_NAME = /^(?:url|uri|link|href|src|source|dest|destination|target|redirect|redirect_?(?:uri|url)|return_?(?:url|to)|next|callback|callback_?url|webhook|webhook_?url|feed|image_?url|avatar_?url|icon_?url|host|hostname|domain|proxy|endpoint|server|site|fetch|remote|import_?url|download_?url)$/i;
+const BARE_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\]|[0-9a-f]*:[0-9a-f:.]+|localhost|[\w.-]+\.(?:localhost|local|internal)|metadata(?:\.google\.internal)?|instance-data)$/i;
+const SCHEME_VALUE = /^\s*([a-z][a-z0-9+.-]{1,15}):/i;
+const DANGEROUS_SCHEMES = new Set(['file', 'gopher', 'dict', 'ldap', 'ldaps', 'tftp', 'jar', 'netdoc', 'expect', 'sftp', 'smb', 'phar', 'jdbc']);
+const INTERNAL_NAMES = /^(?:localhost|.*\.localhost|.*\.local|.*\.internal|metadata|metadata\.google\.internal|instance-data|kubernetes(?:\.default(?:\.svc)?)?|0)$/i;
+
+function internalHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (INTERNAL_NAMES.test(h)) return true;
+  // Only digits-and-dots or IPv6 can be addresses (the URL parser already normalised 0x7f.1 forms).
+  if (!/^[\d.]+$/.test(h) && !h.includes(':')) return false;
+  if (!ipaddr.isValid(h)) return false;
+  let addr = ipaddr.parse(h);
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  return INTERNAL_RANGES.has(addr.range());
+}
+
+/** ipaddr.js ranges that are inside a network (documentation and multicast ranges are not). */
+const INTERNAL_RANGES = new Set(['loopback', 'private', 'linkLocal', 'unspecified', 'carrierGradeNat', 'uniqueLocal', 'broadcast']);
+
+/** A URL (or, for URL-ish parameter names, a bare host) pointing inside or at a non-HTTP scheme. */
+function ssrf(v: string, name: string | null): string | null {
+  const value = v.trim();
+  if (value.length > 2048 || value.length < 3) return null;
+  const scheme = SCHEME_VALUE.exec(value)?.[1]?.toLowerCase();
+  if (scheme && DANGEROUS_SCHEMES.has(scheme)) return value.slice(0, 80);
+  if (scheme === 'http' || scheme === 'https' || value.startsWith('//')) {
+    let host: string;
+    try {
+      host = new URL(value.startsWith('//') ? `http:${value}` : value).hostname;
+    } catch {
+      return null;
+    }
+    return internalHost(host) ? value.slice(0, 80) : null;
+  }
+  if (name && URLISH_NAME.test(name)) {
+    const host = value.startsWith('[') ? value.slice(0, value.indexOf(']') + 1) : (value.split(/[/?#]/, 1)[0] ?? '').replace(/:\d+$/, '');
+    if (BARE_HOST.test(host) && internalHost(host)) return value.slice(0, 80);
+  }
+  return null;
+}
+
+const SECRET_PARAM = /^(?:api[_-]?key|apikey|x[_-]api[_-]key|access[_-]?token|auth[_-]?token|authorization|bearer|token|id[_-]?token|refresh[_-]?token|password|passwd|pwd|pass|secret|client[_-]?secret|private[_-]?key|session[_-]?(?:id|token)?|sessid|phpsessid|jsessionid|jwt|api[_-]?secret|secret[_-]?key|key)$/i;
+const TOKEN_SHAPE = anyOf([
+  /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/,
+  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/,
+  /\b(?:sk|rk|pk)_live_[0-9a-zA-Z]{16,}\b/,
+  /\bgh[pousr]_[A-Za-z0-9]{36,}\b/,
+  /\bxox[baprs]-[A-Za-z0-9-]{10,}\b/,
+]);
+
+/** A credential in the URL: a secret-named parameter with a real value, or a token-shaped string. */
+function credentialInUrl(v: string, name: string | null): string | null {
+  if (name && SECRET_PARAM.test(name)) {
+    const value = v.trim();
+    const minimum = /pass|pwd/i.test(name) ? 1 : 8;
+    if (value.length >= minimum && !/^(?:null|undefined|true|false|\*+|x+|redacted|<[^>]*>|\{\{.*\}\}|\$\{.*\})$/i.test(value)) {
+      return `${name}=${value.slice(0, 4)}…`;
+    }
+  }
+  const t = TOKEN_SHAPE(v);
+  return t ? `${t.slice(0, 12)}…` : null;
+}
+
+const lib = (name: string, description: string, decode: boolean, hint: RegExp | null, test: (v: string, n: string | null) => string | null): SignatureLibrary => ({ name, description, decode, hint, test });
+
+export const SIGNATURES: ReadonlyMap<string, SignatureLibrary> = new Map(
+  [
+    lib('sqli', 'SQL injection: tautologies, UNION SELECT, stacked queries, time delays, comment truncation', true, SQLI_HINT, SQLI),
+    lib('nosqli', 'NoSQL (MongoDB) operator injection: $ne/$gt/$where/$regex in keys or values', true, /\$|\bdb\.|return|this\./, NOSQLI),
+    lib('xss', 'Cross-site scripting: script tags, event handlers, javascript: URLs', true, /[<>:(]|javascript|on\w+\s*=/i, XSS),
+    lib('cmd', 'OS command injection: separators followed by shell commands, $(…), backticks', true, CMD_HINT, CMD),
+    lib('traversal', 'Path traversal and local file inclusion: ../, encoded dots, /etc/passwd, win.ini', true, /\.\.|0x|etc\/|proc\/|win|boot\.ini|[a-z]:\\|\.ht|\.git|\.ssh|\.aws|\x00/i, TRAVERSAL),
+    lib('ssti', 'Server-side template and expression-language injection ({{7*7}}, ${…}, OGNL, SpEL)', true, /[{%#@_]|\$\{|freemarker|class\.|getRuntime/i, SSTI),
+    lib('jndi', 'Log4Shell / JNDI lookups (${jndi:ldap://…}) including nested obfuscations', true, /\$\{/, JNDI),
+    lib('code', 'Code injection: PHP wrappers and functions, prototype pollution, Node/Python/Ruby eval', true, /[<$(:_]|proto|constructor|require|process|Runtime|ProcessBuilder|Kernel|ObjectSpace/i, CODE),
+    lib('crlf', 'CRLF / HTTP response splitting: encoded line breaks followed by header names', true, /[\r\n]|%0[da]/i, CRLF),
+    lib('rfi', 'Remote file inclusion: parameter values that are URLs to raw IPs or scripts', false, /^(?:https?|ftps?):\/\//i, (v, n) => (ssrf(v, n) === null ? RFI(v) : null)),
+    lib('ssrf', 'URL-valued parameters pointing at loopback, private, link-local or metadata addresses, or non-HTTP schemes', true, /^\s*(?:[a-z][a-z0-9+.-]{1,15}:|\/\/|\d{1,3}\.\d|\[|[0-9a-f]*:[0-9a-f]*:|localhost|metadata|instance-data|[\w.-]+\.(?:local|internal))/i, ssrf),
+    lib('scanner-ua', 'User agents of vulnerability scanners and attack tools', false, null, (v) => SCANNER_UA.exec(v)?.[0] ?? null),
+    lib('probe-path', 'Paths scanners guess: /.env, /.git/config, /wp-admin, /actuator, /phpmyadmin…', false, null, (v) => PROBE_PATH.exec(v)?.[0] ?? null),
+    lib('card-number', 'Payment card numbers (valid issuer prefix and Luhn checksum)', false, /\d{4}/, cardNumber),
+    lib('ssn', 'US social security numbers (NNN-NN-NNNN with invalid ranges excluded)', false, /\d{3}-\d{2}-\d{4}/, (v) => (SSN.exec(v) ? '***-**-****' : null)),
+    lib('password-hash', 'Password hashes (bcrypt, argon2, sha-crypt, pbkdf2) or password-named fields', false, /\$|pass|pwd/i, PASSWORD_HASH),
+    lib('secret', 'Private keys, cloud access keys, live API secrets', false, null, (v) => {
+      const m = SECRET(v);
+      return m ? `${m.slice(0, 16)}…` : null;
+    }),
+    lib('stack-trace', 'Stack traces and verbose database/framework errors', false, null, (v) => STACK_TRACE(v)?.slice(0, 80) ?? null),
+    lib('credential-in-url', 'Secret-named parameters (api_key, token, password…) or token-shaped strings', false, null, credentialInUrl),
+  ].map((l) => [l.name, l]),
+);
+
+/**
+ * Values no decoding library (injection, SSRF) can match: only letters, digits, space and . _ @ - /,
+ * no base64 token that decodes to text, none of the keywords the libraries need. Most API values
+ * are like this, and skipping them is most of the engine's speed.
+ */
+const PLAIN = /^[A-Za-z0-9 _.@/-]{0,300}$/;
+const PLAIN_BUT = /class|\.\.|__|\/\/|0x|union|select|sleep|benchmark|waitfor|schema|exec|drop|insert|delete|update|win|boot\.ini|etc\/|bin\/|proc\/|passwd|cmd|powershell|wget|curl|proto|constructor|process|runtime|objectspace|kernel|localhost|metadata|internal|instance-data|^\d+\.\d+\.\d+/i;
+
+export function isPlainValue(value: string): boolean {
+  return PLAIN.test(value) && !PLAIN_BUT.test(value) && (value.length < 12 || !hasReadableBase64(value));
+}
+
+const DOTTED_NUMBERS = /^\d+\.\d+\.\d+/;
+
+/**
+ * Whether a path and every one of its segments are plain (then the segments need no scan of their
+ * own: no decoding library can match them, and the other libraries see them inside the path).
+ */
+export function isPlainPath(path: string, segments: readonly string[]): boolean {
+  if (!isPlainValue(path)) return false;
+  for (const s of segments) if (DOTTED_NUMBERS.test(s) || (s.length >= 12 && hasReadableBase64(s))) return false;
+  return true;
+}
+
+/** Runs one library over a value (decoding first when the library asks for it). */
+export function testSignature(library: SignatureLibrary, value: string, name: string | null, variantsOf: (v: string) => readonly string[] = decodeVariants, plain?: boolean): string | null {
+  if (!value) return null;
+  if (!library.decode) {
+    if (library.hint && !library.hint.test(value)) return null;
+    return library.test(value, name);
+  }
+  if (plain ?? isPlainValue(value)) return null;
+  for (const v of variantsOf(value)) {
+    if (library.hint && !library.hint.test(v)) continue;
+    const hit = library.test(v, name);
+    if (hit !== null) return hit;
+  }
+  return null;
+}
+
+/**
+ * Header values repeat across a whole capture (user agents, accept lists): their results are kept
+ * per (header, value) for every library. Cleared, never evicted, when full: results do not depend
+ * on it, so detection stays deterministic.
+ */
+const headerCache = new Map<string, Map<string, string | null>>();
+
+/** The shared result map for one repeating value (callers keep it for the exchange). */
+export function repeatedValueResults(value: string, name: string | null): Map<string, string | null> | null {
+  if (value.length > 512) return null;
+  const key = name === null ? value : `${name}\u0000${value}`;
+  let results = headerCache.get(key);
+  if (!results) {
+    if (headerCache.size >= 20_000) headerCache.clear();
+    headerCache.set(key, (results = new Map()));
+  }
+  return results;
+}
+
+export function testSignatureCached(library: SignatureLibrary, value: string, name: string | null, variantsOf: (v: string) => readonly string[], plain: boolean, results: Map<string, string | null> | null): string | null {
+  if (results === null) return testSignature(library, value, name, variantsOf, plain);
+  const cached = results.get(library.name);
+  if (cached !== undefined) return cached;
+  const hit = testSignature(library, value, name, variantsOf, plain);
+  results.set(library.name, hit);
+  return hit;
+}

@@ -1,0 +1,62 @@
+/**
+ * The default, lightweight endpoint resolver: segments that are plainly identifiers (numbers,
+ * UUIDs, long hex, long opaque tokens, e-mail addresses) become {id}. The inventory's richer
+ * templater (learned from the whole workspace) is injected through EngineOptions.templateOf.
+ */
+import type { StoredExchange } from '../model/exchange.ts';
+
+const NUMERIC = /^-?\d+$/;
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+const HEX = /^(?=[0-9a-f]*\d)[0-9a-f]{8,}$/i;
+const TOKEN = /^(?=.*\d)(?=.*[a-zA-Z])[A-Za-z0-9_-]{20,}$/;
+const EMAIL = /^[^@/\s]+@[^@/\s]+\.[a-z]{2,}$/i;
+const ULID_OBJECTID = /^(?:[0-9a-f]{24}|[0-9A-HJKMNP-TV-Z]{26})$/;
+
+export function isIdSegment(segment: string): boolean {
+  if (segment === '') return false;
+  return NUMERIC.test(segment) || UUID.test(segment) || HEX.test(segment) || ULID_OBJECTID.test(segment) || TOKEN.test(segment) || EMAIL.test(segment);
+}
+
+export function templatePath(path: string): string {
+  const q = path.indexOf('?');
+  const p = q === -1 ? path : path.slice(0, q);
+  const parts = p.split('/');
+  let changed = false;
+  for (let i = 1; i < parts.length; i++) {
+    let seg = parts[i];
+    if (seg.includes('%')) {
+      try {
+        seg = decodeURIComponent(seg);
+      } catch {
+        // keep as written
+      }
+    }
+    if (isIdSegment(seg)) {
+      parts[i] = '{id}';
+      changed = true;
+    }
+  }
+  return changed ? parts.join('/') : p;
+}
+
+const cache = new Map<string, string>();
+
+export function defaultTemplateOf(e: StoredExchange): string {
+  let t = cache.get(e.path);
+  if (t === undefined) {
+    t = templatePath(e.path);
+    if (cache.size >= 50_000) cache.clear();
+    cache.set(e.path, t);
+  }
+  return t;
+}
+
+/** Values of the path segments a template replaced with a {placeholder}, in order. */
+export function pathParams(path: string, template: string): string[] {
+  const a = path.split('/');
+  const t = template.split('/');
+  const out: string[] = [];
+  if (a.length !== t.length) return out;
+  for (let i = 0; i < t.length; i++) if (t[i].startsWith('{') && t[i].endsWith('}')) out.push(a[i]);
+  return out;
+}

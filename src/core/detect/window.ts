@@ -1,0 +1,234 @@
+/**
+ * Windowed rules: per key (actor, endpoint, account…), the requests of the last `window` of
+ * traffic time, or a leaky bucket, with count / distinct-count / ratio thresholds. A key's state
+ * is dropped once its window has emptied, and the number of keys is capped (LRU), so memory is
+ * bounded by the number of active keys, not by the traffic.
+ */
+import { fieldAccessor, type ExchangeView } from './fields.ts';
+import { addToIncident, addView, formatDuration, groupKey, IncidentBook, newIncident, type Incident } from './incidents.ts';
+import { ALWAYS, compilePredicate, type Predicate } from './predicates.ts';
+import type { FieldValue, WindowRuleSpec } from './types.ts';
+
+/** Keys are moved to the back of the LRU order at most this often (traffic time). */
+const TOUCH_GRANULARITY_MS = 1000;
+
+/** Most events a key remembers (a flood beyond this counts as at least this many). */
+const MAX_EVENTS_PER_KEY = 5000;
+
+interface Event {
+  t: number;
+  id: number;
+  status: number | null;
+  ip: string | null;
+  v: string | null;
+  v2: string | null;
+  f: boolean;
+}
+
+interface KeyState {
+  key: string;
+  events: Event[];
+  head: number;
+  distinct: Map<string, number>;
+  distinct2: Map<string, number>;
+  flagged: number;
+  level: number;
+  levelAt: number;
+  lastTime: number;
+}
+
+export interface WindowStats {
+  count: number;
+  distinct: number;
+  distinct2: number;
+  ratio: number;
+  level: number;
+}
+
+function firstValue(v: FieldValue): string | null {
+  if (v === null || v === undefined) return null;
+  if (Array.isArray(v)) return v.length ? String(v[0]) : null;
+  return String(v);
+}
+
+function dec(m: Map<string, number>, k: string | null): void {
+  if (k === null) return;
+  const n = (m.get(k) ?? 0) - 1;
+  if (n <= 0) m.delete(k);
+  else m.set(k, n);
+}
+
+export class WindowRule {
+  readonly spec: WindowRuleSpec;
+  readonly filter: Predicate;
+  private readonly ratio: Predicate | null;
+  private readonly keys = new Map<string, KeyState>();
+  readonly book: IncidentBook;
+  private readonly maxKeys: number;
+  private readonly horizon: number;
+  private readonly distinctOf: ((v: ExchangeView) => FieldValue) | null;
+  private readonly distinctOf2: ((v: ExchangeView) => FieldValue) | null;
+
+  constructor(spec: WindowRuleSpec, maxKeys: number) {
+    this.spec = spec;
+    this.distinctOf = spec.distinctOf ? fieldAccessor(spec.distinctOf) : null;
+    this.distinctOf2 = spec.distinctOf2 ? fieldAccessor(spec.distinctOf2) : null;
+    this.filter = spec.filter ? compilePredicate(spec.filter) : ALWAYS;
+    this.ratio = spec.ratioOf ? compilePredicate(spec.ratioOf) : null;
+    this.maxKeys = maxKeys;
+    // A bucket forgets after it would have drained completely.
+    this.horizon = spec.bucket ? Math.ceil((spec.bucket.capacity / spec.bucket.leakPerSecond) * 1000) : spec.windowMs;
+    this.book = new IncidentBook(this.horizon);
+  }
+
+  private stats(s: KeyState): WindowStats {
+    const count = s.events.length - s.head;
+    return { count, distinct: s.distinct.size, distinct2: s.distinct2.size, ratio: count ? s.flagged / count : 0, level: s.level };
+  }
+
+  /** Whether every threshold holds for a key's current window. */
+  private holdsFor(s: KeyState): boolean {
+    const th = this.spec.threshold;
+    const b = this.spec.bucket;
+    const count = s.events.length - s.head;
+    if (b !== null && s.level <= b.capacity) return false;
+    if (th.count !== undefined && count < th.count) return false;
+    if (th.distinct !== undefined && s.distinct.size < th.distinct) return false;
+    if (th.distinct2 !== undefined && s.distinct2.size < th.distinct2) return false;
+    if (th.maxDistinct !== undefined && s.distinct.size > th.maxDistinct) return false;
+    if (th.ratio !== undefined && (count ? s.flagged / count : 0) < th.ratio) return false;
+    return true;
+  }
+
+  /** The first unmet threshold in words, or null when all hold. */
+  private judge(st: WindowStats): string | null {
+    const th = this.spec.threshold;
+    const b = this.spec.bucket;
+    if (b && st.level <= b.capacity) return `bucket level ${st.level.toFixed(1)} has not overflowed its capacity ${b.capacity}`;
+    if (th.count !== undefined && st.count < th.count) return `${st.count} requests in ${formatDuration(this.spec.windowMs)}, threshold ${th.count}`;
+    if (th.distinct !== undefined && st.distinct < th.distinct) return `${st.distinct} distinct ${this.spec.distinctOf}, threshold ${th.distinct}`;
+    if (th.distinct2 !== undefined && st.distinct2 < th.distinct2) return `${st.distinct2} distinct ${this.spec.distinctOf2}, threshold ${th.distinct2}`;
+    if (th.maxDistinct !== undefined && st.distinct > th.maxDistinct) return `${st.distinct} distinct ${this.spec.distinctOf}, more than ${th.maxDistinct}`;
+    if (th.ratio !== undefined && st.ratio < th.ratio) return `share ${st.ratio.toFixed(2)} of ${this.ratio?.text ?? 'matching'} below ${th.ratio}`;
+    return null;
+  }
+
+  private prune(s: KeyState, now: number): void {
+    const cutoff = now - this.spec.windowMs;
+    const ev = s.events;
+    while (s.head < ev.length && (ev[s.head].t <= cutoff || ev.length - s.head > MAX_EVENTS_PER_KEY)) {
+      const old = ev[s.head++];
+      dec(s.distinct, old.v);
+      dec(s.distinct2, old.v2);
+      if (old.f) s.flagged--;
+    }
+    if (s.head > 1024 && s.head * 2 > ev.length) {
+      s.events = ev.slice(s.head);
+      s.head = 0;
+    }
+  }
+
+  /** Feeds one exchange; true when it fired or joined an open incident. */
+  push(v: ExchangeView): boolean {
+    if (!this.filter.test(v, null)) return false;
+    const spec = this.spec;
+    const key = groupKey(v, spec.key);
+    const t = v.e.time;
+    let s = this.keys.get(key);
+    if (!s) {
+      s = { key, events: [], head: 0, distinct: new Map(), distinct2: new Map(), flagged: 0, level: 0, levelAt: t, lastTime: t };
+      if (this.keys.size >= this.maxKeys) this.evictOldest();
+      this.keys.set(key, s);
+    } else if (t - s.lastTime >= TOUCH_GRANULARITY_MS) {
+      // Keep the map in (roughly) last-active order for sweep() without re-inserting on every request.
+      this.keys.delete(key);
+      this.keys.set(key, s);
+    }
+    const ev: Event = {
+      t,
+      id: v.e.id,
+      status: v.e.status,
+      ip: v.e.ip ?? v.e.clientIp,
+      v: this.distinctOf ? firstValue(this.distinctOf(v)) : null,
+      v2: this.distinctOf2 ? firstValue(this.distinctOf2(v)) : null,
+      f: this.ratio ? this.ratio.test(v, null) : false,
+    };
+    s.events.push(ev);
+    if (ev.v !== null) s.distinct.set(ev.v, (s.distinct.get(ev.v) ?? 0) + 1);
+    if (ev.v2 !== null) s.distinct2.set(ev.v2, (s.distinct2.get(ev.v2) ?? 0) + 1);
+    if (ev.f) s.flagged++;
+    if (spec.bucket) {
+      s.level = Math.max(0, s.level - (Math.max(0, t - s.levelAt) / 1000) * spec.bucket.leakPerSecond) + 1;
+      s.levelAt = Math.max(s.levelAt, t);
+    }
+    s.lastTime = Math.max(s.lastTime, t);
+    this.prune(s, t);
+
+    const open = this.book.get(key);
+    if (open) {
+      addView(open, v);
+      this.record(open, this.stats(s));
+      this.book.touch(open);
+      return true;
+    }
+    if (!this.holdsFor(s)) return false;
+    const st = this.stats(s);
+    const inc = newIncident(key, v, spec.key);
+    // The evidence is the window that crossed the threshold, not only the request that tipped it.
+    const first = s.events[s.head];
+    inc.firstId = first.id;
+    inc.firstTime = first.t;
+    inc.ip = first.ip;
+    for (let i = s.head; i < s.events.length; i++) {
+      const e = s.events[i];
+      addToIncident(inc, e.id, e.t, e.status, e.ip);
+    }
+    this.record(inc, st);
+    this.book.touch(inc);
+    return true;
+  }
+
+  /** Why the rule did or did not fire for an exchange just pushed (explain). */
+  explain(v: ExchangeView, fired: boolean): { lookedAt: boolean; reason: string } {
+    const why = this.filter.whyNot(v);
+    if (why !== null) return { lookedAt: false, reason: `filter not met: ${why}` };
+    if (fired) return { lookedAt: true, reason: 'threshold reached: the request belongs to an incident' };
+    const st = this.statsFor(v);
+    return { lookedAt: true, reason: st ? (this.judge(st) ?? 'thresholds hold') : 'no window state' };
+  }
+
+  private record(inc: Incident, st: WindowStats): void {
+    const f = inc.facts;
+    f.window = formatDuration(this.spec.windowMs);
+    f.distinct = Math.max(Number(f.distinct ?? 0), st.distinct);
+    f.distinct2 = Math.max(Number(f.distinct2 ?? 0), st.distinct2);
+    f.peak = Math.max(Number(f.peak ?? 0), st.count);
+    const ratio = Math.max(Number(f.peakRatio ?? 0), st.ratio);
+    f.peakRatio = ratio;
+    f.ratio = `${Math.round(ratio * 100)}%`;
+    if (this.spec.bucket) f.rate = `${this.spec.bucket.leakPerSecond}/s`;
+  }
+
+  private evictOldest(): void {
+    const first = this.keys.keys().next();
+    if (!first.done) this.keys.delete(first.value);
+  }
+
+  /** Drops keys whose window (and bucket) has emptied; keys are in last-touched order. */
+  sweep(now: number): void {
+    for (const s of this.keys.values()) {
+      if (s.lastTime + this.horizon >= now) break;
+      this.keys.delete(s.key);
+    }
+  }
+
+  get activeKeys(): number {
+    return this.keys.size;
+  }
+
+  /** Current window figures for one key (explain). */
+  statsFor(v: ExchangeView): WindowStats | null {
+    const s = this.keys.get(groupKey(v, this.spec.key));
+    return s ? this.stats(s) : null;
+  }
+}

@@ -1,0 +1,55 @@
+/** Worker-thread side of an import job (see src/core/ingest/job.ts). */
+import { parentPort, workerData } from 'node:worker_threads';
+import { basename } from 'node:path';
+import type { FileImportResult } from '../../shared/api.ts';
+import { openWorkspace } from '../store/db.ts';
+import { importFile } from '../ingest/import.ts';
+
+export interface ImportJobData {
+  jobId: string;
+  dbPath: string;
+  files: { path: string; name?: string }[];
+  format?: string;
+  options?: Record<string, string>;
+}
+
+export type ImportWorkerMessage =
+  | { type: 'progress'; file: string; fileIndex: number; bytesDone: number; bytesTotal: number | null; entries: number; skipped: number; entriesTotal: number }
+  | { type: 'file'; result: FileImportResult }
+  | { type: 'done' };
+
+async function run(port: NonNullable<typeof parentPort>, data: ImportJobData): Promise<void> {
+  const abort = new AbortController();
+  port.on('message', (m: { type: string }) => {
+    if (m.type === 'cancel') abort.abort();
+  });
+  const post = (m: ImportWorkerMessage): void => port.postMessage(m);
+  const db = openWorkspace(data.dbPath);
+  let entriesBefore = 0;
+  try {
+    for (const [fileIndex, file] of data.files.entries()) {
+      if (abort.signal.aborted) break;
+      const name = file.name ?? basename(file.path);
+      const result = await importFile(db, file, {
+        format: data.format,
+        options: data.options,
+        signal: abort.signal,
+        progressEveryMs: 200,
+        onProgress: (p) => post({ type: 'progress', file: name, fileIndex, ...p, entriesTotal: entriesBefore + p.entries }),
+      });
+      entriesBefore += result.imported;
+      post({ type: 'file', result });
+    }
+  } finally {
+    db.close();
+    post({ type: 'done' });
+  }
+}
+
+if (parentPort) {
+  const port = parentPort;
+  run(port, workerData as ImportJobData).catch((err: unknown) => {
+    port.postMessage({ type: 'file', result: { file: '', format: 'unknown', imported: 0, skipped: 0, errors: [], seconds: 0, fatal: (err as Error).message, duplicate: false } } satisfies ImportWorkerMessage);
+    port.postMessage({ type: 'done' } satisfies ImportWorkerMessage);
+  });
+}

@@ -1,0 +1,12 @@
+declare module 'har-validator' {
+  /** Each validator resolves with the data or rejects with a HARError whose `errors` are ajv's. */
+  interface HarValidator {
+    har(data: unknown): Promise<unknown>;
+    log(data: unknown): Promise<unknown>;
+    entry(data: unknown): Promise<unknown>;
+    request(data: unknown): Promise<unknown>;
+    response(data: unknown): Promise<unknown>;
+  }
+  const validator: HarValidator;
+  export default validator;
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { base64Decode, decodeVariants, htmlDecode, unicodeDecode, urlDecode } from '../../../src/core/detect/decode.ts';
+
+describe('decoding layers', () => {
+  it('url-decodes byte-wise and survives malformed escapes', () => {
+    expect(urlDecode('%3Cscript%3E')).toBe('<script>');
+    expect(urlDecode('a+b%2')).toBe('a b%2');
+    expect(urlDecode('%E2%82%AC')).toBe('€');
+    expect(urlDecode('%ZZ%')).toBe('%ZZ%');
+  });
+
+  it('decodes unicode escapes and HTML entities', () => {
+    expect(unicodeDecode('%u003Cscript%u003E')).toBe('<script>');
+    expect(unicodeDecode('\\u0027 OR 1=1')).toBe("' OR 1=1");
+    expect(unicodeDecode('\\x2e\\x2e/')).toBe('../');
+    expect(htmlDecode('&lt;img src=x onerror=alert(1)&gt;')).toBe('<img src=x onerror=alert(1)>');
+    expect(htmlDecode('&#60;&#x3c;&unknown;')).toBe('<<&unknown;');
+    expect(unicodeDecode('%uD800%u110000')).not.toContain('\uFFFD\uFFFD\uFFFD');
+  });
+
+  it('decodes base64 only when it yields text', () => {
+    expect(base64Decode(Buffer.from("' UNION SELECT password FROM users--").toString('base64'))).toBe("' UNION SELECT password FROM users--");
+    expect(base64Decode('0123456789abcdef0123456789abcdef')).toBeNull();
+    expect(base64Decode('short')).toBeNull();
+  });
+
+  it('reaches payloads under several layers', () => {
+    const inner = '<script>alert(1)</script>';
+    const doubled = encodeURIComponent(encodeURIComponent(inner));
+    expect(decodeVariants(doubled)).toContain(inner);
+    const b64url = encodeURIComponent(Buffer.from(inner).toString('base64'));
+    expect(decodeVariants(b64url)).toContain(inner);
+    expect(decodeVariants('UN/**/ION SEL/**/ECT')).toContain('UN ION SEL ECT');
+  });
+
+  it('bounds work on hostile input', () => {
+    const huge = '%25'.repeat(200_000);
+    const t = performance.now();
+    const v = decodeVariants(huge);
+    expect(v.length).toBeLessThanOrEqual(32);
+    expect(v[0].length).toBeLessThanOrEqual(16_384);
+    expect(performance.now() - t).toBeLessThan(2000);
+    expect(decodeVariants('plain')).toEqual(['plain']);
+  });
+});

@@ -1,0 +1,122 @@
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { renderReport, sarif } from '../../../src/core/detect/report.ts';
+import type { Finding } from '../../../src/core/detect/types.ts';
+
+const hostile: Finding = {
+  id: 'f1', rule: 'injection.xss', category: 'injection', owasp: 'API8:2023', severity: 'medium', confidence: 0.8, title: 'XSS <b>payload</b>',
+  actor: { ip: '203.0.113.7', principal: '<img src=x onerror=alert(1)>' }, endpoint: { host: 'api.example', method: 'POST', path: '/orders/{id}' },
+  requestIds: [7, 8], requestCount: 3, firstSeen: '2026-01-01T00:00:00.000Z', lastSeen: '2026-01-01T00:00:05.000Z', evidence: '1 request carried <script>alert("x")</script> in body note.',
+};
+const second: Finding = { ...hostile, id: 'f2', rule: 'scanner.probe-paths', category: 'scanner', severity: 'critical', title: 'Probe', endpoint: { host: 'api.example', method: '*', path: '*' }, evidence: 'probe' };
+const lookup = (id: number) => (id === 7 ? { id, time: 0, method: 'POST', url: 'https://api.example/orders/1?q=<script>', status: 201, ip: '203.0.113.7', principal: null } : null);
+
+/**
+ * The parts of SARIF 2.1.0 (OASIS sarif-schema-2.1.0.json) a consumer relies on, written from the
+ * spec: required properties, enums and types of the objects this report emits.
+ */
+const SARIF_MINIMAL = {
+  type: 'object',
+  required: ['version', 'runs'],
+  properties: {
+    version: { const: '2.1.0' },
+    $schema: { type: 'string', format: 'uri' },
+    runs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['tool'],
+        properties: {
+          tool: { type: 'object', required: ['driver'], properties: { driver: { $ref: '#/$defs/toolComponent' } } },
+          columnKind: { enum: ['utf16CodeUnits', 'unicodeCodePoints'] },
+          results: { type: 'array', items: { $ref: '#/$defs/result' } },
+          invocations: { type: 'array', items: { type: 'object', required: ['executionSuccessful'] } },
+        },
+      },
+    },
+  },
+  $defs: {
+    message: { type: 'object', anyOf: [{ required: ['text'] }, { required: ['id'] }], properties: { text: { type: 'string' } } },
+    multiformat: { type: 'object', required: ['text'], properties: { text: { type: 'string' } } },
+    toolComponent: {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        name: { type: 'string' },
+        semanticVersion: { type: 'string' },
+        informationUri: { type: 'string', format: 'uri' },
+        rules: { type: 'array', uniqueItems: true, items: { $ref: '#/$defs/reportingDescriptor' } },
+      },
+    },
+    reportingDescriptor: {
+      type: 'object',
+      required: ['id'],
+      properties: {
+        id: { type: 'string' },
+        shortDescription: { $ref: '#/$defs/multiformat' },
+        fullDescription: { $ref: '#/$defs/multiformat' },
+        help: { $ref: '#/$defs/multiformat' },
+        defaultConfiguration: { type: 'object', properties: { level: { enum: ['none', 'note', 'warning', 'error'] } } },
+        properties: { type: 'object' },
+      },
+    },
+    result: {
+      type: 'object',
+      required: ['message'],
+      properties: {
+        ruleId: { type: 'string' },
+        ruleIndex: { type: 'integer', minimum: -1 },
+        level: { enum: ['none', 'note', 'warning', 'error'] },
+        message: { $ref: '#/$defs/message' },
+        locations: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              physicalLocation: { type: 'object', anyOf: [{ required: ['address'] }, { required: ['artifactLocation'] }], properties: { artifactLocation: { type: 'object', properties: { uri: { type: 'string', format: 'uri-reference' } } } } },
+              logicalLocations: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, kind: { type: 'string' } } } },
+            },
+          },
+        },
+        partialFingerprints: { type: 'object', additionalProperties: { type: 'string' } },
+        properties: { type: 'object' },
+      },
+    },
+  },
+};
+
+describe('reports', () => {
+  it('HTML is self-contained and escapes everything that came from traffic', () => {
+    const html = renderReport([hostile, second], lookup, 'html', { now: 0 });
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(html).toContain('https://api.example/orders/1?q=&lt;script&gt;');
+    expect(html).toContain('not in this workspace');
+    expect(html).toContain('1 more request(s) not listed');
+    expect(html).not.toMatch(/(?:src|href)=["']?https?:/);
+    // Most severe first.
+    expect(html.indexOf('id="f-f2"')).toBeLessThan(html.indexOf('id="f-f1"'));
+  });
+
+  it('SARIF 2.1.0 carries the required structure', () => {
+    const ajv = new Ajv({ strict: false, validateFormats: false });
+    const doc = JSON.parse(renderReport([hostile, second], lookup, 'sarif'));
+    const ok = ajv.validate(SARIF_MINIMAL, doc);
+    expect(ajv.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+    const run = doc.runs[0];
+    expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toEqual(['injection.xss', 'scanner.probe-paths']);
+    for (const r of run.results) expect(run.tool.driver.rules[r.ruleIndex].id).toBe(r.ruleId);
+    expect(run.results[0]).toMatchObject({ ruleId: 'scanner.probe-paths', level: 'error', partialFingerprints: { 'cartographFindingId/v1': 'f2' } });
+    expect(run.results[1].locations[0].physicalLocation.artifactLocation.uri).toBe('https://api.example/orders/%7Bid%7D');
+    expect(sarif([]).runs[0].results).toEqual([]);
+  });
+
+  it('JSON carries a summary and the findings unchanged', () => {
+    const doc = JSON.parse(renderReport([hostile], lookup, 'json', { now: Date.UTC(2026, 0, 1) }));
+    expect(doc).toMatchObject({ tool: 'cartograph', generatedAt: '2026-01-01T00:00:00.000Z', summary: { total: 1, bySeverity: { medium: 1 } } });
+    expect(doc.findings[0]).toEqual(hostile);
+  });
+});

