@@ -4,17 +4,14 @@ import { parse as parseYaml } from 'yaml';
 import type { CliCommand, CliIO } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { DB_OPTION, JSON_OPTION, dbPath, openCliWorkspace, parse, printJson, table } from '../args.ts';
-import type { Db } from '../../core/store/db.ts';
 import { builtinPack, loadRulePack, RulePackError } from '../../core/detect/pack.ts';
-import { detectOffline } from '../../core/detect/offline.ts';
+import { runDetection } from '../../core/detect/run.ts';
 import { specFromOpenApi } from '../../core/detect/spec.ts';
-import { finishRun, listFindings, saveFindings, startRun, type StoredFinding } from '../../core/detect/store.ts';
+import { listFindings, type StoredFinding } from '../../core/detect/store.ts';
 import { SEVERITIES, severityRank, type ApiSpec, type RulePack, type Severity } from '../../core/detect/types.ts';
 
 const options = { ...DB_OPTION, ...JSON_OPTION, rules: { type: 'string' }, spec: { type: 'string' }, 'fail-on': { type: 'string' } } as const;
 
-/** Where a workspace remembers the spec given to `detect --spec` (shadow/zombie judgements). */
-const SPEC_KEY = 'detect.spec';
 const MAX_SPEC_BYTES = 64 * 1024 * 1024;
 
 export function loadSpecFile(path: string): ApiSpec {
@@ -31,20 +28,6 @@ export function loadSpecFile(path: string): ApiSpec {
   } catch (err) {
     throw new UsageError(`spec ${path} is not an OpenAPI document: ${(err as Error).message.split('\n')[0]}`);
   }
-}
-
-function rememberedSpec(db: Db): ApiSpec | null {
-  const row = db.prepare(`SELECT value FROM meta WHERE key = ?`).get(SPEC_KEY) as { value: string } | undefined;
-  if (!row) return null;
-  try {
-    return JSON.parse(row.value) as ApiSpec;
-  } catch {
-    return null;
-  }
-}
-
-function rememberSpec(db: Db, spec: ApiSpec): void {
-  db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(SPEC_KEY, JSON.stringify(spec));
 }
 
 function loadPack(path: string | undefined, io: CliIO): RulePack {
@@ -77,27 +60,15 @@ export const detectCommand: CliCommand = {
     const givenSpec = values.spec !== undefined ? loadSpecFile(resolve(io.cwd, values.spec)) : null;
     const db = openCliWorkspace(dbPath(values, io));
     try {
-      if (givenSpec) rememberSpec(db, givenSpec);
-      const spec = givenSpec ?? rememberedSpec(db);
-      if (!spec) io.err('cartograph detect: no published spec (--spec): shadow-api findings are not made, zombie-api rests on superseded versions\n');
-      const runId = startRun(db, pack.name, pack.rules.filter((r) => r.enabled).length);
-      const started = performance.now();
-      let result;
-      try {
-        result = detectOffline(db, pack, {
-          spec,
-          onProgress: (n) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}detect: ${n} exchanges${io.isTTY ? '' : '\n'}`),
-          progressEvery: 50_000,
-        });
-      } catch (err) {
-        finishRun(db, runId, { exchanges: 0, findings: 0, status: 'failed' });
-        throw err;
-      }
+      const result = runDetection(db, pack, {
+        spec: givenSpec,
+        onProgress: (n) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}detect: ${n} exchanges${io.isTTY ? '' : '\n'}`),
+        progressEvery: 50_000,
+      });
       if (io.isTTY) io.err('\r\x1b[2K');
-      saveFindings(db, runId, result.findings);
-      finishRun(db, runId, { exchanges: result.exchanges, findings: result.findings.length });
+      if (!result.specKnown) io.err('cartograph detect: no published spec (--spec): shadow-api findings are not made, zombie-api rests on superseded versions\n');
+      const { runId, seconds } = result;
       const stored = listFindings(db, { runId });
-      const seconds = (performance.now() - started) / 1000;
       if (values.json) printJson(io, stored.map(findingJson));
       else {
         const rows = [['SEVERITY', 'CATEGORY', 'RULE', 'ACTOR', 'ENDPOINT', 'REQUESTS', 'STATUS']];

@@ -63,7 +63,7 @@ const B64 = /^(?:[A-Za-z0-9+/_-]{4}){2,}(?:[A-Za-z0-9+/_-]{2,3}={0,2}|[A-Za-z0-9
 /** Decodes a base64 token only when the result is readable text (avoids decoding ids and hashes). */
 export function base64Decode(s: string): string | null {
   const t = s.trim();
-  if (t.length < 12 || t.length > MAX_INPUT || !B64.test(t) || cannotBeText(t)) return null;
+  if (t.length < 12 || t.length > MAX_INPUT || cannotBeText(t) || !B64.test(t)) return null;
   const text = Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
   if (text.length < 8) return null;
   let printable = 0;

@@ -9,9 +9,9 @@
  */
 import type { StoredExchange } from '../model/exchange.ts';
 import { createModel, type Model } from './behaviour.ts';
-import { ExchangeView } from './fields.ts';
+import { ExchangeView, ScanPlan } from './fields.ts';
 import { addView, compareFindings, groupKey, IncidentBook, newIncident, toFinding, type Incident } from './incidents.ts';
-import { compilePredicate, type Predicate, type SignatureHit } from './predicates.ts';
+import { compilePredicate, planSignatures, type Predicate, type SignatureHit } from './predicates.ts';
 import { compileSpec } from './spec.ts';
 import { defaultTemplateOf } from './template.ts';
 import type { EngineOptions, Finding, MatchRuleSpec, RulePack, RuleTrace } from './types.ts';
@@ -44,6 +44,14 @@ export function createEngine(pack: RulePack, opts: EngineOptions = {}): Engine {
   const matches: MatchRuntime[] = [];
   const windows: WindowRule[] = [];
   const models: Model[] = [];
+  const plan = new ScanPlan();
+  for (const r of enabled) {
+    if (r.kind === 'match') planSignatures(r.match, plan);
+    else if (r.kind === 'window') {
+      planSignatures(r.filter, plan);
+      planSignatures(r.ratioOf, plan);
+    } else planSignatures(r.filter, plan);
+  }
   for (const r of enabled) {
     if (r.kind === 'match') matches.push({ spec: r, pred: compilePredicate(r.match), book: new IncidentBook(r.gapMs) });
     else if (r.kind === 'window') windows.push(new WindowRule(r, maxKeys));
@@ -76,7 +84,7 @@ export function createEngine(pack: RulePack, opts: EngineOptions = {}): Engine {
     if (flushed) throw new Error('detection engine already flushed');
     exchanges++;
     if (e.time > now) now = e.time;
-    const v = new ExchangeView(e, templateOf(e));
+    const v = new ExchangeView(e, templateOf(e), plan);
     const tracing = opts.trace !== undefined && opts.trace.exchangeId === e.id;
     for (const m of matches) {
       hits.length = 0;

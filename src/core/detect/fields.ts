@@ -5,7 +5,7 @@
  */
 import type { Header, StoredExchange } from '../model/exchange.ts';
 import { decodeVariants, urlDecode } from './decode.ts';
-import { isPlainPath, isPlainValue } from './signatures.ts';
+import { isPlainPath, isPlainValue, repeatedValueResults, SIGNATURE_LIST, testSignature, testSignatureCached, type SignatureLibrary } from './signatures.ts';
 import { pathParams } from './template.ts';
 import type { FieldValue } from './types.ts';
 
@@ -70,6 +70,41 @@ function first(headers: readonly Header[], lower: string): string | undefined {
 
 /** Where each target kind's values live in a view's target table. */
 const KIND_INDEX: Readonly<Record<string, number>> = { path: 0, query: 1, url: 2, headers: 3, cookies: 4, 'user-agent': 5, body: 6, 'response.body': 7, 'response.headers': 8 };
+
+export function targetKindIndex(kind: string): number {
+  const i = KIND_INDEX[kind];
+  if (i === undefined) throw new Error(`unknown signature target ${kind}`);
+  return i;
+}
+
+/** A library's first hit among one kind's targets; `index` orders hits of several libraries. */
+export interface ScanHit {
+  index: number;
+  library: string;
+  where: string;
+  name: string | null;
+  snippet: string;
+}
+
+/**
+ * Which libraries each target kind is scanned with (from every signature leaf of a pack): the first
+ * rule that asks about a kind gets all of that kind's libraries run in one pass over its targets,
+ * each value decoded once, and the other rules read the results.
+ */
+export class ScanPlan {
+  private readonly byKind: { plain: SignatureLibrary[]; decoding: SignatureLibrary[] }[] = [];
+
+  add(kind: string, library: SignatureLibrary): void {
+    const k = targetKindIndex(kind);
+    const entry = (this.byKind[k] ??= { plain: [], decoding: [] });
+    const list = library.decode ? entry.decoding : entry.plain;
+    if (!list.includes(library)) list.push(library);
+  }
+
+  libraries(k: number): { plain: SignatureLibrary[]; decoding: SignatureLibrary[] } | undefined {
+    return this.byKind[k];
+  }
+}
 
 function target(where: string, name: string | null, value: string, repeats: boolean): Target {
   return { where, name, value, plain: isPlainValue(value), repeats };
@@ -164,14 +199,18 @@ export class ExchangeView {
   private _role: string | null | undefined = undefined;
   private _variants: Map<string, string[]> | null = null;
   private _targets: (Target[] | undefined)[] | null = null;
+  /** Per target kind, per library index: its hit, null when none, undefined when not scanned. */
+  private _scans: ((ScanHit | null | undefined)[] | undefined)[] | null = null;
+  private readonly plan: ScanPlan | null;
   private _reqHeaders: readonly Header[] | null = null;
   private _respHeaders: readonly Header[] | null = null;
   private _contentType: string | null = null;
   private _respContentType: string | null = null;
 
-  constructor(e: StoredExchange, template: string) {
+  constructor(e: StoredExchange, template: string, plan: ScanPlan | null = null) {
     this.e = e;
     this.template = template;
+    this.plan = plan;
     this.actor = e.principal ?? e.ip ?? e.clientIp ?? 'unknown';
   }
 
@@ -308,10 +347,47 @@ export class ExchangeView {
     return v;
   }
 
+  /**
+   * The first hit of `library` among the targets of kind `k` (targetKindIndex), scanning the kind
+   * with every library the plan names for it on first use.
+   */
+  signatureHit(k: number, kind: string, library: SignatureLibrary): ScanHit | null {
+    const scans = (this._scans ??= []);
+    const row = (scans[k] ??= []);
+    const known = row[library.index];
+    if (known !== undefined) return known;
+    const planned = this.plan?.libraries(k);
+    const wanted = planned && (library.decode ? planned.decoding : planned.plain).includes(library) ? planned : library.decode ? { plain: [], decoding: [library] } : { plain: [library], decoding: [] };
+    this.scan(kind, row, wanted.plain.filter((l) => row[l.index] === undefined), wanted.decoding.filter((l) => row[l.index] === undefined));
+    return row[library.index] ?? null;
+  }
+
+  private scan(kind: string, row: (ScanHit | null | undefined)[], plain: SignatureLibrary[], decoding: SignatureLibrary[]): void {
+    const targets = this.targets(kind);
+    let open = plain.length + decoding.length;
+    const variantsOf = (s: string) => this.variants(s);
+    for (let i = 0; i < targets.length && open > 0; i++) {
+      const t = targets[i];
+      if (!t.value) continue;
+      if (t.repeats && t.results === undefined) t.results = repeatedValueResults(t.value, t.name);
+      // Plain values cannot match a decoding library; every other library sees every value.
+      const libs = t.plain || decoding.length === 0 ? plain : plain.length === 0 ? decoding : [...plain, ...decoding];
+      for (const lib of libs) {
+        if (row[lib.index] !== undefined) continue;
+        const snippet = t.repeats ? testSignatureCached(lib, t.value, t.name, variantsOf, t.plain, t.results!) : testSignature(lib, t.value, t.name, variantsOf, t.plain);
+        if (snippet !== null) {
+          row[lib.index] = { index: i, library: lib.name, where: t.name ? `${t.where} ${t.name}` : t.where, name: t.name, snippet };
+          open--;
+        }
+      }
+    }
+    for (const lib of plain) if (row[lib.index] === undefined) row[lib.index] = null;
+    for (const lib of decoding) if (row[lib.index] === undefined) row[lib.index] = null;
+  }
+
   /** Named values a payload could hide in, per target kind (path, query, headers, cookies, body…). */
   targets(kind: string): Target[] {
-    const i = KIND_INDEX[kind];
-    if (i === undefined) throw new Error(`unknown signature target ${kind}`);
+    const i = targetKindIndex(kind);
     const table = (this._targets ??= []);
     return (table[i] ??= this.computeTargets(kind));
   }

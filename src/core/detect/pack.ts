@@ -14,7 +14,23 @@ import type { BehaviourRuleSpec, Category, GroupPart, MatchRuleSpec, PredicateSp
 
 export class RulePackError extends Error {
   override name = 'RulePackError';
+  /** The rule the error sits in, when known. */
+  readonly rule: string | null;
+  /** JSON pointer of the offending field inside the rule (e.g. /match/all/0/regex), when known. */
+  readonly field: string | null;
+  constructor(message: string, where: { rule?: string | null; field?: string | null } = {}) {
+    super(message);
+    this.rule = where.rule ?? null;
+    this.field = where.field ?? null;
+  }
 }
+
+/** Where in a rule file an error is: `${source}: rule ${rule}: ${field}: …`. */
+interface At {
+  source: string;
+  rule: string;
+}
+const fail = (at: At, field: string, message: string) => new RulePackError(`${at.source}: rule ${at.rule}: ${field}: ${message}`, { rule: at.rule, field });
 
 /** The built-in pack shipped with the app (resources/rules), for unbundled runs (CLI, server, tests). */
 export function builtinRulesDir(): string {
@@ -44,30 +60,30 @@ function ajvMessage(e: ErrorObject): string {
 }
 
 /** Walks a predicate for what the schema cannot check. */
-function checkPredicate(p: PredicateSpec, where: string): void {
-  if (p.all) p.all.forEach((x, i) => checkPredicate(x, `${where}/all/${i}`));
-  if (p.any) p.any.forEach((x, i) => checkPredicate(x, `${where}/any/${i}`));
-  if (p.not) checkPredicate(p.not, `${where}/not`);
-  if (p.field !== undefined && !isKnownField(p.field)) throw new RulePackError(`${where}/field: unknown field ${JSON.stringify(p.field)}`);
+function checkPredicate(p: PredicateSpec, at: At, where: string): void {
+  if (p.all) p.all.forEach((x, i) => checkPredicate(x, at, `${where}/all/${i}`));
+  if (p.any) p.any.forEach((x, i) => checkPredicate(x, at, `${where}/any/${i}`));
+  if (p.not) checkPredicate(p.not, at, `${where}/not`);
+  if (p.field !== undefined && !isKnownField(p.field)) throw fail(at, `${where}/field`, `unknown field ${JSON.stringify(p.field)}`);
   if (p.regex !== undefined) {
     try {
       new RegExp(p.regex);
     } catch (err) {
-      throw new RulePackError(`${where}/regex: ${(err as Error).message}`);
+      throw fail(at, `${where}/regex`, (err as Error).message);
     }
   }
   if (p.signature !== undefined) {
     for (const name of p.signature.split(/\s*,\s*/)) {
-      if (!SIGNATURES.has(name)) throw new RulePackError(`${where}/signature: unknown signature library ${JSON.stringify(name)} (known: ${[...SIGNATURES.keys()].join(', ')})`);
+      if (!SIGNATURES.has(name)) throw fail(at, `${where}/signature`, `unknown signature library ${JSON.stringify(name)} (known: ${[...SIGNATURES.keys()].join(', ')})`);
     }
   }
-  for (const t of p.targets ?? []) if (!(TARGET_KINDS as readonly string[]).includes(t)) throw new RulePackError(`${where}/targets: unknown target ${t}`);
+  for (const t of p.targets ?? []) if (!(TARGET_KINDS as readonly string[]).includes(t)) throw fail(at, `${where}/targets`, `unknown target ${t}`);
 }
 
 type RawRule = Record<string, unknown> & { id: string; kind: RuleSpec['kind'] };
 
 function compileRule(raw: RawRule, source: string): RuleSpec {
-  const at = `${source}: rule ${raw.id}`;
+  const at: At = { source, rule: raw.id };
   const base = {
     id: raw.id,
     category: raw.category as Category,
@@ -80,10 +96,17 @@ function compileRule(raw: RawRule, source: string): RuleSpec {
     enabled: raw.enabled !== false,
     source,
   };
-  for (const k of ['match', 'filter', 'ratio'] as const) if (raw[k]) checkPredicate(raw[k] as PredicateSpec, `${at}: /${k}`);
+  for (const k of ['match', 'filter', 'ratio'] as const) if (raw[k]) checkPredicate(raw[k] as PredicateSpec, at, `/${k}`);
   for (const k of ['distinct', 'distinct2'] as const) {
-    if (raw[k] !== undefined && !isKnownField(raw[k] as string)) throw new RulePackError(`${at}: /${k}: unknown field ${JSON.stringify(raw[k])}`);
+    if (raw[k] !== undefined && !isKnownField(raw[k] as string)) throw fail(at, `/${k}`, `unknown field ${JSON.stringify(raw[k])}`);
   }
+  const duration = (v: number | string, field: string) => {
+    try {
+      return parseDuration(v, `${source}: rule ${raw.id}: ${field}`);
+    } catch (err) {
+      throw new RulePackError((err as Error).message, { rule: raw.id, field });
+    }
+  };
   switch (raw.kind) {
     case 'match': {
       const r: MatchRuleSpec = {
@@ -91,23 +114,23 @@ function compileRule(raw: RawRule, source: string): RuleSpec {
         kind: 'match',
         match: raw.match as PredicateSpec,
         group: (raw.group as GroupPart[] | undefined) ?? ['actor', 'endpoint'],
-        gapMs: parseDuration((raw.gap as number | string | undefined) ?? '1h', `${at}: /gap`),
+        gapMs: duration((raw.gap as number | string | undefined) ?? '1h', '/gap'),
         minCount: (raw.minCount as number | undefined) ?? 1,
       };
       return r;
     }
     case 'window': {
       const threshold = raw.threshold as WindowRuleSpec['threshold'];
-      if ((threshold.distinct !== undefined || threshold.maxDistinct !== undefined) && raw.distinct === undefined) throw new RulePackError(`${at}: /threshold/distinct: needs a 'distinct' field to count`);
-      if (threshold.distinct2 !== undefined && raw.distinct2 === undefined) throw new RulePackError(`${at}: /threshold/distinct2: needs a 'distinct2' field to count`);
-      if (threshold.ratio !== undefined && raw.ratio === undefined) throw new RulePackError(`${at}: /threshold/ratio: needs a 'ratio' predicate`);
+      if ((threshold.distinct !== undefined || threshold.maxDistinct !== undefined) && raw.distinct === undefined) throw fail(at, '/threshold/distinct', "needs a 'distinct' field to count");
+      if (threshold.distinct2 !== undefined && raw.distinct2 === undefined) throw fail(at, '/threshold/distinct2', "needs a 'distinct2' field to count");
+      if (threshold.ratio !== undefined && raw.ratio === undefined) throw fail(at, '/threshold/ratio', "needs a 'ratio' predicate");
       const bucket = (raw.bucket as WindowRuleSpec['bucket'] | undefined) ?? null;
       const r: WindowRuleSpec = {
         ...base,
         kind: 'window',
         filter: (raw.filter as PredicateSpec | undefined) ?? null,
         key: raw.key as GroupPart[],
-        windowMs: raw.window !== undefined ? parseDuration(raw.window as number | string, `${at}: /window`) : Math.ceil((bucket!.capacity / bucket!.leakPerSecond) * 1000),
+        windowMs: raw.window !== undefined ? duration(raw.window as number | string, '/window') : Math.ceil((bucket!.capacity / bucket!.leakPerSecond) * 1000),
         bucket,
         distinctOf: (raw.distinct as string | undefined) ?? null,
         distinctOf2: (raw.distinct2 as string | undefined) ?? null,
@@ -123,7 +146,7 @@ function compileRule(raw: RawRule, source: string): RuleSpec {
           try {
             new RegExp(v);
           } catch (err) {
-            throw new RulePackError(`${at}: /params/${k}: ${(err as Error).message}`);
+            throw fail(at, `/params/${k}`, (err as Error).message);
           }
         }
       }
@@ -139,7 +162,7 @@ export function parseRuleFile(text: string, source: string): RuleSpec[] {
   try {
     doc = parseYaml(text, { maxAliasCount: 100, prettyErrors: true });
   } catch (err) {
-    throw new RulePackError(`${source}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new RulePackError(`${source}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, { field: null });
   }
   if (!validateFile(doc)) {
     // Report against the rule the error sits in, when we can tell which one.
@@ -150,7 +173,7 @@ export function parseRuleFile(text: string, source: string): RuleSpec[] {
     const rule = m ? rules[Number(m[1])] : rules[0];
     const id = rule && typeof rule === 'object' && typeof rule.id === 'string' ? rule.id : '(no id)';
     const e = deepest ? { ...deepest, instancePath: m ? (m[2] ?? '') : deepest.instancePath } : undefined;
-    throw new RulePackError(`${source}: rule ${id}: ${e ? ajvMessage(e) : 'invalid rule file'}`);
+    throw new RulePackError(`${source}: rule ${id}: ${e ? ajvMessage(e) : 'invalid rule file'}`, { rule: id === '(no id)' ? null : id, field: e ? e.instancePath || '/' : null });
   }
   const list = Array.isArray((doc as { rules?: unknown }).rules) ? (doc as { rules: RawRule[] }).rules : [doc as RawRule];
   return list.map((r) => compileRule(r, source));
@@ -195,7 +218,7 @@ export function packOf(name: string, rules: RuleSpec[]): RulePack {
   const seen = new Map<string, string>();
   for (const r of rules) {
     const prev = seen.get(r.id);
-    if (prev !== undefined) throw new RulePackError(`${r.source}: rule ${r.id}: /id: duplicate of the rule in ${prev}`);
+    if (prev !== undefined) throw new RulePackError(`${r.source}: rule ${r.id}: /id: duplicate of the rule in ${prev}`, { rule: r.id, field: '/id' });
     seen.set(r.id, r.source);
   }
   return { name, rules };

@@ -2,8 +2,8 @@
  * Rule predicates (the `match`/`filter` trees of a rule file) compiled to closures once per pack.
  * A predicate can also explain itself: which leaf failed and on what value (used by explain).
  */
-import { fieldAccessor, type ExchangeView } from './fields.ts';
-import { repeatedValueResults, SIGNATURES, testSignature, testSignatureCached } from './signatures.ts';
+import { fieldAccessor, targetKindIndex, type ExchangeView, type ScanHit, type ScanPlan } from './fields.ts';
+import { SIGNATURES } from './signatures.ts';
 import type { FieldValue, PredicateSpec } from './types.ts';
 
 export interface SignatureHit {
@@ -101,28 +101,32 @@ function leaf(spec: PredicateSpec): Predicate {
 function signature(spec: PredicateSpec): Predicate {
   const libs = spec.signature!.split(/\s*,\s*/).map((n) => SIGNATURES.get(n)!);
   const targets = spec.targets ?? DEFAULT_TARGETS;
+  const kinds = targets.map(targetKindIndex);
   const text = `${spec.signature} signature in ${targets.join('/')}`;
   const test = (v: ExchangeView, hits: SignatureHit[] | null): boolean => {
-    const variantsOf = (s: string) => v.variants(s);
-    for (const kind of targets) {
-      for (const t of v.targets(kind)) {
-        for (const lib of libs) {
-          if (lib.decode && t.plain) continue;
-          let snippet: string | null;
-          if (t.repeats) {
-            if (t.results === undefined) t.results = repeatedValueResults(t.value, t.name);
-            snippet = testSignatureCached(lib, t.value, t.name, variantsOf, t.plain, t.results);
-          } else snippet = testSignature(lib, t.value, t.name, variantsOf, t.plain);
-          if (snippet !== null) {
-            hits?.push({ library: lib.name, where: t.name ? `${t.where} ${t.name}` : t.where, name: t.name, snippet });
-            return true;
-          }
-        }
+    // Target kinds in the rule's order; within a kind, the earliest target; then library order.
+    for (let i = 0; i < kinds.length; i++) {
+      let best: ScanHit | null = null;
+      for (const lib of libs) {
+        const h = v.signatureHit(kinds[i], targets[i], lib);
+        if (h !== null && (best === null || h.index < best.index)) best = h;
+      }
+      if (best !== null) {
+        hits?.push(best);
+        return true;
       }
     }
     return false;
   };
   return { text, test, whyNot: (v) => (test(v, null) ? null : `no ${spec.signature} signature in ${targets.join(', ')}`) };
+}
+
+/** Adds every (target kind, library) a predicate's signature leaves scan to `plan`. */
+export function planSignatures(spec: PredicateSpec | null, plan: ScanPlan): void {
+  if (!spec) return;
+  for (const p of [...(spec.all ?? []), ...(spec.any ?? []), ...(spec.not ? [spec.not] : [])]) planSignatures(p, plan);
+  if (spec.signature === undefined) return;
+  for (const kind of spec.targets ?? DEFAULT_TARGETS) for (const name of spec.signature.split(/\s*,\s*/)) plan.add(kind, SIGNATURES.get(name)!);
 }
 
 export function compilePredicate(spec: PredicateSpec): Predicate {

@@ -5,10 +5,12 @@
  * Patterns favour precision: each needs syntax an attacker needs, not a lone keyword.
  */
 import ipaddr from 'ipaddr.js';
-import { decodeVariants, hasReadableBase64 } from './decode.ts';
+import { base64Decode, decodeVariants, hasReadableBase64 } from './decode.ts';
 
 export interface SignatureLibrary {
   readonly name: string;
+  /** Position in SIGNATURE_LIST (views keep per-library results in arrays). */
+  readonly index: number;
   readonly description: string;
   /** Whether the value is decoded (URL, double URL, unicode, HTML, base64) before testing. */
   readonly decode: boolean;
@@ -266,6 +268,9 @@ const TOKEN_SHAPE = anyOf([
   /\bxox[baprs]-[A-Za-z0-9-]{10,}\b/,
 ]);
 
+/** What every TOKEN_SHAPE pattern contains. */
+const TOKEN_HINT = /eyJ|AKIA|ASIA|_live_|gh[pousr]_|xox[baprs]-/;
+
 /** A credential in the URL: a secret-named parameter with a real value, or a token-shaped string. */
 function credentialInUrl(v: string, name: string | null): string | null {
   if (name && SECRET_PARAM.test(name)) {
@@ -275,14 +280,24 @@ function credentialInUrl(v: string, name: string | null): string | null {
       return `${name}=${value.slice(0, 4)}…`;
     }
   }
-  const t = TOKEN_SHAPE(v);
+  const t = TOKEN_HINT.test(v) ? TOKEN_SHAPE(v) : null;
   return t ? `${t.slice(0, 12)}…` : null;
 }
 
-const lib = (name: string, description: string, decode: boolean, hint: RegExp | null, test: (v: string, n: string | null) => string | null): SignatureLibrary => ({ name, description, decode, hint, test });
+let nextIndex = 0;
+const lib = (name: string, description: string, decode: boolean, hint: RegExp | null, test: (v: string, n: string | null) => string | null): SignatureLibrary => ({ name, index: nextIndex++, description, decode, hint, test });
 
-export const SIGNATURES: ReadonlyMap<string, SignatureLibrary> = new Map(
-  [
+/**
+ * Necessary conditions (literal anchors) of the response-body libraries, tested before their many
+ * patterns: each pattern of the library contains at least one of these (hints are case-insensitive
+ * supersets, so they never reject a value a pattern would match).
+ */
+const SECRET_HINT = /-----BEGIN|AKIA|ASIA|secret|private_key|signing_key|encryption_key|sk_live|rk_live|gh[pousr]_|xox[baprs]-/i;
+const STACK_TRACE_HINT = /\bat |Traceback|Exception|error|Warning|Notice|\.rb:\d|goroutine|ORA-\d|PG::|SQLSTATE|SQLite|Unclosed quotation|psycopg2|Werkzeug|DEBUG = True/i;
+/** 13 digits with optional single separators: what CARD_CANDIDATE needs at least. */
+const CARD_HINT = /\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d[ -]?\d/;
+
+export const SIGNATURE_LIST: readonly SignatureLibrary[] = [
     lib('sqli', 'SQL injection: tautologies, UNION SELECT, stacked queries, time delays, comment truncation', true, SQLI_HINT, SQLI),
     lib('nosqli', 'NoSQL (MongoDB) operator injection: $ne/$gt/$where/$regex in keys or values', true, /\$|\bdb\.|return|this\./, NOSQLI),
     lib('xss', 'Cross-site scripting: script tags, event handlers, javascript: URLs', true, /[<>:(]|javascript|on\w+\s*=/i, XSS),
@@ -296,39 +311,107 @@ export const SIGNATURES: ReadonlyMap<string, SignatureLibrary> = new Map(
     lib('ssrf', 'URL-valued parameters pointing at loopback, private, link-local or metadata addresses, or non-HTTP schemes', true, /^\s*(?:[a-z][a-z0-9+.-]{1,15}:|\/\/|\d{1,3}\.\d|\[|[0-9a-f]*:[0-9a-f]*:|localhost|metadata|instance-data|[\w.-]+\.(?:local|internal))/i, ssrf),
     lib('scanner-ua', 'User agents of vulnerability scanners and attack tools', false, null, (v) => SCANNER_UA.exec(v)?.[0] ?? null),
     lib('probe-path', 'Paths scanners guess: /.env, /.git/config, /wp-admin, /actuator, /phpmyadmin…', false, null, (v) => PROBE_PATH.exec(v)?.[0] ?? null),
-    lib('card-number', 'Payment card numbers (valid issuer prefix and Luhn checksum)', false, /\d{4}/, cardNumber),
+    lib('card-number', 'Payment card numbers (valid issuer prefix and Luhn checksum)', false, CARD_HINT, cardNumber),
     lib('ssn', 'US social security numbers (NNN-NN-NNNN with invalid ranges excluded)', false, /\d{3}-\d{2}-\d{4}/, (v) => (SSN.exec(v) ? '***-**-****' : null)),
     lib('password-hash', 'Password hashes (bcrypt, argon2, sha-crypt, pbkdf2) or password-named fields', false, /\$|pass|pwd/i, PASSWORD_HASH),
-    lib('secret', 'Private keys, cloud access keys, live API secrets', false, null, (v) => {
+    lib('secret', 'Private keys, cloud access keys, live API secrets', false, SECRET_HINT, (v) => {
       const m = SECRET(v);
       return m ? `${m.slice(0, 16)}…` : null;
     }),
-    lib('stack-trace', 'Stack traces and verbose database/framework errors', false, null, (v) => STACK_TRACE(v)?.slice(0, 80) ?? null),
+    lib('stack-trace', 'Stack traces and verbose database/framework errors', false, STACK_TRACE_HINT, (v) => STACK_TRACE(v)?.slice(0, 80) ?? null),
     lib('credential-in-url', 'Secret-named parameters (api_key, token, password…) or token-shaped strings', false, null, credentialInUrl),
-  ].map((l) => [l.name, l]),
-);
+];
+
+export const SIGNATURES: ReadonlyMap<string, SignatureLibrary> = new Map(SIGNATURE_LIST.map((l) => [l.name, l]));
 
 /**
  * Values no decoding library (injection, SSRF) can match: only letters, digits, space and . _ @ - /,
  * no base64 token that decodes to text, none of the keywords the libraries need. Most API values
  * are like this, and skipping them is most of the engine's speed.
  */
-const PLAIN = /^[A-Za-z0-9 _.@/-]{0,300}$/;
 const PLAIN_BUT = /class|\.\.|__|\/\/|0x|union|select|sleep|benchmark|waitfor|schema|exec|drop|insert|delete|update|win|boot\.ini|etc\/|bin\/|proc\/|passwd|cmd|powershell|wget|curl|proto|constructor|process|runtime|objectspace|kernel|localhost|metadata|internal|instance-data|^\d+\.\d+\.\d+/i;
+const MAX_PLAIN = 300;
 
-export function isPlainValue(value: string): boolean {
-  return PLAIN.test(value) && !PLAIN_BUT.test(value) && (value.length < 12 || !hasReadableBase64(value));
+/** Characters a plain value may hold: letters, digits, space and . _ @ - / */
+const PLAIN_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _.@/-') PLAIN_CHAR[c.charCodeAt(0)] = 1;
+
+/** 0: some character is not plain; 1: only digits (or empty); 2: plain characters. */
+function plainChars(value: string): 0 | 1 | 2 {
+  let digits = true;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 48 && c <= 57) continue;
+    if (c > 127 || PLAIN_CHAR[c] === 0) return 0;
+    digits = false;
+  }
+  return digits ? 1 : 2;
 }
 
-const DOTTED_NUMBERS = /^\d+\.\d+\.\d+/;
+/**
+ * Keyword and base64 verdicts per value: API values repeat (path segments, parameter values), and
+ * the verdict is a pure function of the value, so a bounded cache cannot change any result.
+ */
+const plainCache = new Map<string, boolean>();
+
+export function isPlainValue(value: string): boolean {
+  if (value.length > MAX_PLAIN) return false;
+  const chars = plainChars(value);
+  // Digits alone hold no keyword, and no digit run decodes from base64 to text.
+  if (chars !== 2) return chars === 1;
+  let plain = plainCache.get(value);
+  if (plain === undefined) {
+    plain = !PLAIN_BUT.test(value) && (value.length < 12 || !hasReadableBase64(value));
+    if (plainCache.size >= 50_000) plainCache.clear();
+    plainCache.set(value, plain);
+  }
+  return plain;
+}
+
+/** A segment (not the last) ending in etc, bin or proc makes `etc/`… in the path. */
+function endsWithDirKeyword(s: string): boolean {
+  const n = s.length;
+  const lower = (i: number) => s.charCodeAt(i) | 0x20;
+  if (n >= 3 && lower(n - 3) === 101 && lower(n - 2) === 116 && lower(n - 1) === 99) return true; // etc
+  if (n >= 3 && lower(n - 3) === 98 && lower(n - 2) === 105 && lower(n - 1) === 110) return true; // bin
+  return n >= 4 && lower(n - 4) === 112 && lower(n - 3) === 114 && lower(n - 2) === 111 && lower(n - 1) === 99; // proc
+}
 
 /**
  * Whether a path and every one of its segments are plain (then the segments need no scan of their
  * own: no decoding library can match them, and the other libraries see them inside the path).
+ * Judged segment by segment (segments repeat, whole paths carry ids), plus what spans segments:
+ * `//`, `etc/`…, and base64 runs containing a slash.
  */
 export function isPlainPath(path: string, segments: readonly string[]): boolean {
-  if (!isPlainValue(path)) return false;
-  for (const s of segments) if (DOTTED_NUMBERS.test(s) || (s.length >= 12 && hasReadableBase64(s))) return false;
+  if (path.length > MAX_PLAIN) return false;
+  const last = segments.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const s = segments[i];
+    if (s === '') {
+      if (i > 0 && i < last) return false;
+      continue;
+    }
+    if (!isPlainValue(s)) return false;
+    if (i < last && endsWithDirKeyword(s)) return false;
+  }
+  // Maximal runs of base64 characters (a plain path has no + or =) that cross a slash.
+  let start = -1;
+  let slash = false;
+  for (let i = 0; i <= path.length; i++) {
+    const c = i < path.length ? path.charCodeAt(i) : 32;
+    const b64 = c !== 32 && c !== 46 && c !== 64; // plain characters but space . @
+    if (b64) {
+      if (start < 0) {
+        start = i;
+        slash = false;
+      }
+      if (c === 47) slash = true;
+    } else if (start >= 0) {
+      if (slash && i - start >= 12 && base64Decode(path.slice(start, i)) !== null) return false;
+      start = -1;
+    }
+  }
   return true;
 }
 

@@ -4,7 +4,7 @@
  * later runs respect.
  */
 import type { Db } from '../store/db.ts';
-import { CATEGORIES, FINDING_STATUSES, SEVERITIES, type Category, type Finding, type FindingStatus, type Severity } from './types.ts';
+import { CATEGORIES, FINDING_STATUSES, SEVERITIES, type ApiSpec, type Category, type Finding, type FindingStatus, type Severity } from './types.ts';
 
 export interface StoredFinding extends Finding {
   status: FindingStatus;
@@ -163,4 +163,21 @@ export function isSeverity(s: string): s is Severity {
 
 export function isCategory(s: string): s is Category {
   return Object.hasOwn(CATEGORIES, s);
+}
+
+/** Where a workspace remembers the published spec given to detection (shadow/zombie judgements). */
+const SPEC_KEY = 'detect.spec';
+
+export function rememberedSpec(db: Db): ApiSpec | null {
+  const row = db.prepare(`SELECT value FROM meta WHERE key = ?`).get(SPEC_KEY) as { value: string } | undefined;
+  if (!row) return null;
+  try {
+    return JSON.parse(row.value) as ApiSpec;
+  } catch {
+    return null;
+  }
+}
+
+export function rememberSpec(db: Db, spec: ApiSpec): void {
+  db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(SPEC_KEY, JSON.stringify(spec));
 }

@@ -12,8 +12,31 @@ const TOKEN = /^(?=.*\d)(?=.*[a-zA-Z])[A-Za-z0-9_-]{20,}$/;
 const EMAIL = /^[^@/\s]+@[^@/\s]+\.[a-z]{2,}$/i;
 const ULID_OBJECTID = /^(?:[0-9a-f]{24}|[0-9A-HJKMNP-TV-Z]{26})$/;
 
+/** Whether a segment is only digits (the commonest id; no regex needed). */
+function allDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** Verdicts for segments that are not plainly numeric (static segments repeat endlessly). */
+const segmentCache = new Map<string, boolean>();
+
 export function isIdSegment(segment: string): boolean {
   if (segment === '') return false;
+  if (allDigits(segment)) return true;
+  let id = segmentCache.get(segment);
+  if (id === undefined) {
+    id = classifySegment(segment);
+    if (segmentCache.size >= 50_000) segmentCache.clear();
+    segmentCache.set(segment, id);
+  }
+  return id;
+}
+
+function classifySegment(segment: string): boolean {
   return NUMERIC.test(segment) || UUID.test(segment) || HEX.test(segment) || ULID_OBJECTID.test(segment) || TOKEN.test(segment) || EMAIL.test(segment);
 }
 

@@ -3,54 +3,16 @@
  * form of resources/rules/*.yaml) and the engine's options.
  */
 import type { StoredExchange } from '../model/exchange.ts';
+import { DETECTION_CATEGORIES, FINDING_STATUSES, SEVERITIES, type Category, type Finding, type FindingStatus, type Severity } from '../../shared/api-detect.ts';
 
-export const CATEGORIES = {
-  'credential-stuffing': 'API2:2023',
-  'brute-force': 'API2:2023',
-  bola: 'API1:2023',
-  bfla: 'API5:2023',
-  scraping: 'API6:2023',
-  injection: 'API8:2023',
-  ssrf: 'API7:2023',
-  'mass-assignment': 'API3:2023',
-  'sensitive-data-exposure': 'API3:2023',
-  'resource-consumption': 'API4:2023',
-  'credential-in-url': 'API2:2023',
-  scanner: 'API8:2023',
-  'shadow-api': 'API9:2023',
-  'zombie-api': 'API9:2023',
-  'security-misconfiguration': 'API8:2023',
-} as const;
-export type Category = keyof typeof CATEGORIES;
-
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+/** The vocabulary is the Api's (src/shared/api-detect.ts): one definition for engine and UI. */
+export const CATEGORIES = DETECTION_CATEGORIES;
+export { FINDING_STATUSES, SEVERITIES };
+export type { Category, Finding, FindingStatus, Severity };
 export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
-
-export const FINDING_STATUSES = ['open', 'confirmed', 'false-positive', 'suppressed'] as const;
-export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
 /** Most request ids a finding lists; `requestCount` keeps the full number. */
 export const MAX_REQUEST_IDS = 200;
-
-export interface Finding {
-  /** Deterministic: hash of rule, actor, endpoint and first request id. */
-  id: string;
-  rule: string;
-  category: Category;
-  owasp: string;
-  severity: Severity;
-  confidence: number;
-  title: string;
-  actor: { ip: string | null; principal: string | null };
-  /** `method`/`path` are '*' when the rule groups by actor or host only. */
-  endpoint: { host: string; method: string; path: string };
-  requestIds: number[];
-  requestCount: number;
-  firstSeen: string;
-  lastSeen: string;
-  evidence: string;
-}
 
 /** Published API description shadow/zombie rules judge against (inventory provides the loader). */
 export interface SpecOperation {

@@ -84,6 +84,9 @@ export async function importFile(db: Db, file: { path: string; name?: string }, 
     : Number(db.prepare(`INSERT INTO sources (name, path, sha256, format, size, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)`).run(name, file.path, sha, format, opened.input.size, now).lastInsertRowid);
 
   const writer = new ExchangeWriter(db, sourceId, { trustedProxies: opts.trustedProxies });
+  // Fewer, larger checkpoints while bulk-writing; restored afterwards.
+  const checkpointPages = db.pragma('wal_autocheckpoint', { simple: true }) as number;
+  db.pragma('wal_autocheckpoint = 20000');
   const signal = opts.signal ?? new AbortController().signal;
   let entries = 0;
   let skipped = 0;
@@ -116,6 +119,7 @@ export async function importFile(db: Db, file: { path: string; name?: string }, 
     fatal = err instanceof ReadError ? err.message : `${(err as Error).message ?? String(err)}`;
   }
   writer.flush();
+  db.pragma(`wal_autocheckpoint = ${checkpointPages}`);
   progress(true);
 
   const cancelled = signal.aborted && fatal === null;

@@ -10,6 +10,15 @@ export function findFormat(id: string): Reader | undefined {
   return readers.find((r) => r.id === id);
 }
 
+/** A reader's confidence; a sniffer that throws on odd bytes simply does not claim the file. */
+function confidenceOf(reader: Reader, head: Uint8Array, name: string): number {
+  try {
+    return reader.sniff(head, name);
+  } catch {
+    return 0;
+  }
+}
+
 /** The reader most confident about this content; the file name is only a hint readers may use. */
 export function detectFormat(head: Uint8Array, name: string, forced?: string): { reader: Reader; confidence: number } {
   if (forced) {
@@ -19,12 +28,7 @@ export function detectFormat(head: Uint8Array, name: string, forced?: string): {
   }
   let best: { reader: Reader; confidence: number } | null = null;
   for (const reader of readers) {
-    let confidence = 0;
-    try {
-      confidence = reader.sniff(head, name);
-    } catch {
-      confidence = 0;
-    }
+    const confidence = confidenceOf(reader, head, name);
     if (confidence > 0 && (!best || confidence > best.confidence)) best = { reader, confidence };
   }
   if (!best) throw new FormatError(`${name}: not a format Cartograph reads (see \`cartograph formats\`; --format forces one)`);
@@ -34,15 +38,7 @@ export function detectFormat(head: Uint8Array, name: string, forced?: string): {
 /** Candidates in order of confidence, for the import dialog's "detected as … / read as" choice. */
 export function rankFormats(head: Uint8Array, name: string): { id: string; label: string; confidence: number }[] {
   return readers
-    .map((r) => {
-      let confidence = 0;
-      try {
-        confidence = r.sniff(head, name);
-      } catch {
-        confidence = 0;
-      }
-      return { id: r.id, label: r.label, confidence };
-    })
+    .map((r) => ({ id: r.id, label: r.label, confidence: confidenceOf(r, head, name) }))
     .filter((c) => c.confidence > 0)
     .sort((a, b) => b.confidence - a.confidence);
 }

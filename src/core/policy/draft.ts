@@ -76,7 +76,10 @@ const MAX_SOURCE_FINDINGS = 50;
 class WindowCounter {
   private readonly open = new Map<string, { w: number; c: number }>();
   readonly histogram = new Map<number, number>();
-  constructor(private readonly windowMs: number) {}
+  private readonly windowMs: number;
+  constructor(windowMs: number) {
+    this.windowMs = windowMs;
+  }
 
   add(key: string, time: number): void {
     const w = Math.floor(time / this.windowMs);

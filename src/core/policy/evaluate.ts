@@ -10,7 +10,7 @@ import type { ValidateFunction } from 'ajv';
 import { headerValue, type StoredExchange } from '../model/exchange.ts';
 import { urlDecode } from '../detect/decode.ts';
 import { ExchangeView } from '../detect/fields.ts';
-import { compilePredicate } from '../detect/predicates.ts';
+import { compilePredicate, type SignatureHit } from '../detect/predicates.ts';
 import { defaultTemplateOf } from '../detect/template.ts';
 import type { TemplateOf } from '../detect/types.ts';
 import { schemaAjv } from './load.ts';
@@ -285,7 +285,7 @@ function compileSignature(r: SignatureRule): CompiledRule['judge'] {
   const pred = compilePredicate({ signature: r.signatures.join(','), targets: r.targets });
   return (e, view) => {
     if (scope && !scope(e)) return null;
-    const hits: { library: string; where: string; snippet: string }[] = [];
+    const hits: SignatureHit[] = [];
     if (!pred.test(view(), hits)) return false;
     const h = hits[0];
     return h ? `${h.library} signature in ${h.where}: ${h.snippet.slice(0, 60)}` : 'signature matched';

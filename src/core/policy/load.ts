@@ -121,7 +121,7 @@ function normaliseRule(r: Raw, at: string): PolicyRule {
         }
       });
       const out: PolicyRule = { ...base, type: 'access-list', ...withScope, mode: r.mode as 'deny' | 'allow' };
-      for (const k of ['ips', 'cidrs', 'principals', 'userAgents', 'countries'] as const) if (r[k] !== undefined) (out as Raw)[k] = r[k];
+      for (const k of ['ips', 'cidrs', 'principals', 'userAgents', 'countries'] as const) if (r[k] !== undefined) (out as unknown as Raw)[k] = r[k];
       return out;
     }
     case 'block-endpoints': {

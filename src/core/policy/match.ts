@@ -105,3 +105,59 @@ export function compileEndpoint(e: { host?: string; method: string; path: string
   const any = e.method === '*';
   return (r) => (any || r.method === e.method) && (host === undefined || (host.startsWith('*.') ? r.host.endsWith(host.slice(1)) : r.host === host)) && re.test(r.path);
 }
+
+const alt = (parts: string[]): string => (parts.length === 1 ? parts[0] : `(?:${parts.join('|')})`);
+
+/**
+ * Anchored regex over the line "HOST METHOD PATH" for a scope or endpoint (absent lists match
+ * anything): the form NGINX maps and OPA judge requests by.
+ */
+export function lineRegex(hosts: readonly string[] | undefined, methods: readonly string[] | undefined, paths: readonly string[] | undefined): string {
+  const h = hosts?.length ? alt(hosts.map(hostRegexBody)) : '[^ ]+';
+  const m = methods?.length && !methods.includes('*') ? alt(methods.map(escapeRegex)) : '[A-Z]+';
+  const p = paths?.length ? alt(paths.map((x) => compileTemplate(x).body)) : '/.*';
+  return `^${h} ${m} ${p}$`;
+}
+
+/** Whether a scope says anything (a scope of empty lists is every request). */
+export const hasScope = (s: Scope | undefined): s is Scope => !!(s && (s.hosts?.length || s.methods?.length || s.paths?.length));
+
+/**
+ * Splits a regex into pieces of at most `max` characters along its top-level alternation
+ * (AWS WAF caps a regex at 512 characters). A single alternative longer than max is kept whole.
+ */
+export function splitAlternation(regex: string, max: number): string[] {
+  const alts: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let start = 0;
+  for (let i = 0; i < regex.length; i++) {
+    const c = regex[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) {
+      alts.push(regex.slice(start, i));
+      start = i + 1;
+    }
+  }
+  alts.push(regex.slice(start));
+  const out: string[] = [];
+  let cur = '';
+  for (const a of alts) {
+    if (cur && cur.length + 1 + a.length > max) {
+      out.push(cur);
+      cur = a;
+    } else cur = cur ? `${cur}|${a}` : a;
+  }
+  if (cur) out.push(cur);
+  return out;
+}

@@ -134,7 +134,7 @@ export function getExchange(db: Db, id: number): ExchangeDetail {
   const x = readExchange(db, id);
   const meta = cached(
     db,
-    `SELECT ${ROW_COLUMNS}, a.comment, e.entry_index AS entryIndex, s.id AS sourceId, coalesce(s.path, s.name) AS file, s.sha256
+    `SELECT ${ROW_COLUMNS}, a.comment, e.entry_index AS entryIndex, s.id AS sourceId, s.name AS file, s.sha256
      FROM exchanges e JOIN sources s ON s.id = e.source_id LEFT JOIN annotations a ON a.exchange_id = e.id WHERE e.id = ?`,
   ).get(id) as RawRow & { comment: string | null; entryIndex: number; sourceId: number; file: string; sha256: string };
   const { comment, entryIndex, sourceId, file, sha256, ...row } = meta;

@@ -13,7 +13,7 @@ const events: { event: string; payload: unknown }[] = [];
 function waitForEvent<E extends keyof ApiEvents>(event: E, pred: (p: ApiEvents[E]) => boolean = () => true): Promise<ApiEvents[E]> {
   return new Promise((resolve) => {
     const off = host.onEvent((e, p) => {
-      if (e === event && pred(p as ApiEvents[E])) {
+      if ((e as string) === event && pred(p as ApiEvents[E])) {
         off();
         resolve(p as ApiEvents[E]);
       }
