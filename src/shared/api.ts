@@ -5,6 +5,7 @@
  * Nothing else crosses a process boundary.
  */
 import { z } from 'zod';
+import { detectInputs, type DetectResults } from './api-detect.ts';
 
 const id = z.number().int().positive();
 const filter = z.string().max(10_000);
@@ -62,6 +63,7 @@ const coreInputs = {
  */
 export const apiInputs = {
   ...coreInputs,
+  ...detectInputs,
 } as const;
 
 export type ApiMethod = keyof typeof apiInputs;
@@ -159,7 +161,7 @@ export interface JobInfo {
   label: string;
 }
 
-export type ApiResults = CoreResults;
+export type ApiResults = CoreResults & DetectResults;
 
 interface CoreResults {
   'workspace.info': WorkspaceInfo;

@@ -64,6 +64,10 @@ export const test = base.extend<Options & { app: WebApp }>({
     const url = new URL(server.url);
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    // A CSP violation is only a console message, but it means part of the UI silently broke.
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && /^Refused to .*Content Security Policy/s.test(msg.text())) pageErrors.push(msg.text());
+    });
     await use({
       url: server.url,
       origin: url.origin,
@@ -76,7 +80,7 @@ export const test = base.extend<Options & { app: WebApp }>({
     await stopServer(server.child);
     if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('server-stderr', { body: server.output(), contentType: 'text/plain' });
     rmSync(dir, { recursive: true, force: true });
-    expect(pageErrors, 'uncaught errors in the page').toEqual([]);
+    expect(pageErrors, 'uncaught errors or CSP violations in the page').toEqual([]);
   },
 });
 

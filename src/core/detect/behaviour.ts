@@ -298,6 +298,8 @@ class RoleFunctions implements Model {
 interface EndpointProps {
   writers: Set<string>;
   props: Map<string, Map<string, Incident> | null>;
+  /** property → actors whose value for it the server echoed back in a 2xx response (accepted it). */
+  echoed: Map<string, Set<string>>;
 }
 
 class RequestProperties implements Model {
@@ -307,11 +309,13 @@ class RequestProperties implements Model {
   private readonly maxActors: number;
   private readonly minActors: number;
   private readonly sensitive: RegExp;
+  private readonly echoProperties: RegExp;
   private readonly maxKeys: number;
 
   constructor(spec: BehaviourRuleSpec, maxKeys: number) {
     this.spec = spec;
     this.filter = spec.filter ? compilePredicate(spec.filter) : ALWAYS;
+    this.echoProperties = re(spec.params, 'echoProperties', '^(?:role|roles|is_?admin|admin|is_?staff|is_?superuser|superuser|permissions?|privileges?|scopes?|groups?|is_?verified|email_?verified|verified|approved|balance|credits?|plan|tier|premium)$');
     this.maxActors = num(spec.params, 'maxActors', 1);
     this.minActors = num(spec.params, 'minActors', 3);
     this.sensitive = re(spec.params, 'properties', '^(?:role|roles|is_?admin|admin|is_?staff|superuser|permissions?|privileges?|scopes?|groups?|balance|credits?|price|discount|verified|is_?verified|email_?verified|approved|owner(?:_?id)?|user_?id|account_?id|tenant(?:_?id)?|org(?:anization)?_?id|plan|tier|level|premium|quota|limit|internal|debug|deleted|locked|enabled|active|status|type)$');
@@ -339,9 +343,10 @@ class RequestProperties implements Model {
     let ep = this.endpoints.get(v.endpointKey);
     if (!ep) {
       if (this.endpoints.size >= this.maxKeys) return 'too many endpoints tracked';
-      this.endpoints.set(v.endpointKey, (ep = { writers: new Set(), props: new Map() }));
+      this.endpoints.set(v.endpointKey, (ep = { writers: new Set(), props: new Map(), echoed: new Map() }));
     }
     addCapped(ep.writers, v.actor, 1000);
+    this.recordEchoes(v, ep);
     for (const p of props) {
       let senders = ep.props.get(p);
       if (senders === null) continue;
@@ -356,27 +361,54 @@ class RequestProperties implements Model {
     return `recorded ${props.size} propert${props.size === 1 ? 'y' : 'ies'}; rarity judged at the end of the run`;
   }
 
+  /**
+   * Privileged top-level properties the 2xx JSON response returns with the value the request sent:
+   * the server took them. Judged even where too few other actors write to compare with.
+   */
+  private recordEchoes(v: ExchangeView, ep: EndpointProps): void {
+    const s = v.e.status;
+    if (s === null || s < 200 || s >= 300) return;
+    const req = v.requestJson;
+    if (!req || typeof req !== 'object' || Array.isArray(req)) return;
+    let resp: unknown;
+    for (const [k, sent] of Object.entries(req)) {
+      if (!this.echoProperties.test(k)) continue;
+      resp ??= v.responseJson;
+      if (!resp || typeof resp !== 'object' || Array.isArray(resp)) return;
+      const back = (resp as Record<string, unknown>)[k];
+      if (back === undefined || JSON.stringify(back) !== JSON.stringify(sent)) continue;
+      let actors = ep.echoed.get(k);
+      if (!actors) ep.echoed.set(k, (actors = new Set()));
+      addCapped(actors, v.actor, 64);
+    }
+  }
+
   judge(): Finding[] {
     const out: Finding[] = [];
     for (const ep of this.endpoints.values()) {
       // One finding per actor and endpoint, naming every unusual property it sent.
-      const perActor = new Map<string, { inc: Incident; props: string[] }>();
+      const perActor = new Map<string, { inc: Incident; props: string[]; accepted: boolean }>();
       for (const [prop, senders] of ep.props) {
         if (!senders) continue;
         const leaf = prop.slice(prop.lastIndexOf('.') + 1);
         if (!this.sensitive.test(leaf)) continue;
-        if (ep.writers.size - senders.size < this.minActors) continue;
+        const compared = ep.writers.size - senders.size >= this.minActors;
         for (const [actor, inc] of senders) {
+          const accepted = ep.echoed.get(prop)?.has(actor) ?? false;
+          if (!compared && !accepted) continue;
           const cur = perActor.get(actor);
-          if (!cur) perActor.set(actor, { inc: { ...inc, ids: inc.ids.slice() }, props: [prop] });
+          if (!cur) perActor.set(actor, { inc: { ...inc, ids: inc.ids.slice() }, props: [prop], accepted });
           else {
             cur.props.push(prop);
+            cur.accepted ||= accepted;
             mergeInto(cur.inc, inc);
           }
         }
       }
-      for (const { inc, props } of perActor.values()) {
-        inc.facts = { property: props.sort().join("', '"), writers: ep.writers.size - 1 };
+      for (const { inc, props, accepted } of perActor.values()) {
+        const others = ep.writers.size - 1;
+        const why = others >= this.minActors ? `none of its ${others} other writers send it` : `no other writer sends it`;
+        inc.facts = { property: props.sort().join("', '"), writers: others, why: accepted ? `${why}, and the response echoed it back` : why };
         out.push(toFinding(this.spec, inc, ACTOR));
       }
     }

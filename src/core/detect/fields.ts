@@ -5,7 +5,7 @@
  */
 import type { Header, StoredExchange } from '../model/exchange.ts';
 import { decodeVariants, urlDecode } from './decode.ts';
-import { isPlainPath, isPlainValue, repeatedValueResults, SIGNATURE_LIST, testSignature, testSignatureCached, type SignatureLibrary } from './signatures.ts';
+import { isPlainPath, isPlainValue, repeatedValueResults, testSignature, testSignatureCached, type SignatureLibrary } from './signatures.ts';
 import { pathParams } from './template.ts';
 import type { FieldValue } from './types.ts';
 
@@ -506,7 +506,18 @@ const ACCESSORS: Record<string, Accessor> = {
     v.e.principal !== null || v.header('authorization') !== undefined || v.header('cookie') !== undefined ? 1 : 0,
   'body-record-count': (v) => recordCount(v.responseJson),
   'cors-risk': (v) => corsRisk(v),
+  page: (v) => pageParameter(v),
 };
+
+/** Query parameters that select a page of a collection (number, offset or cursor). */
+const PAGE_PARAMS = new Set(['page', 'p', 'pagenumber', 'page_number', 'offset', 'start', 'skip', 'from', 'cursor', 'after', 'before', 'pagetoken', 'page_token', 'next', 'continuation']);
+
+/** The page a collection read asks for, as `name=value` (null when the request does not page). */
+function pageParameter(v: ExchangeView): string | null {
+  if (v.e.query === '') return null;
+  for (const [k, val] of v.query) if (val && PAGE_PARAMS.has(k.toLowerCase())) return `${k}=${val}`;
+  return null;
+}
 
 /** Values of the pairs named `name`: null, one value, or a list (no allocation when absent). */
 function pairValues(pairs: readonly [string, string][], name: string): FieldValue {
@@ -640,7 +651,7 @@ function parseJsonish(text: string | null, contentType: string): unknown {
 export const FIELD_NAMES = [
   'method', 'scheme', 'host', 'path', 'template', 'status', 'query', 'actor', 'ip', 'principal', 'principal-kind', 'username', 'role',
   'user-agent', 'content-type', 'response.content-type', 'response.size', 'request.size', 'duration', 'body', 'response.body',
-  'path-id', 'path-ids', 'param-names', 'endpoint', 'has-credentials', 'body-record-count', 'cors-risk',
+  'path-id', 'path-ids', 'param-names', 'endpoint', 'has-credentials', 'body-record-count', 'cors-risk', 'page',
 ] as const;
 export const FIELD_PREFIXES = ['header.', 'response.header.', 'query.', 'param.', 'body.', 'cookie.'] as const;
 export const TARGET_KINDS = ['path', 'query', 'url', 'headers', 'cookies', 'user-agent', 'body', 'response.body', 'response.headers'] as const;

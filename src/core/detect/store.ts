@@ -81,9 +81,13 @@ export function suppressionMatches(s: Suppression, f: Finding): boolean {
 }
 
 /** Findings with their effective status: the analyst's decision, else suppressed by a rule, else open. */
-export function listFindings(db: Db, filter: { status?: FindingStatus; category?: Category; runId?: number } = {}): StoredFinding[] {
+export function listFindings(db: Db, filter: { status?: FindingStatus; category?: Category; runId?: number; id?: string } = {}): StoredFinding[] {
   const where: string[] = [];
   const params: unknown[] = [];
+  if (filter.id !== undefined) {
+    where.push('f.id = ?');
+    params.push(filter.id);
+  }
   if (filter.category) {
     where.push('f.category = ?');
     params.push(filter.category);

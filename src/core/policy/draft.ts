@@ -17,7 +17,7 @@ import { builtinPack } from '../detect/pack.ts';
 import { SIGNATURES } from '../detect/signatures.ts';
 import { defaultTemplateOf } from '../detect/template.ts';
 import { severityRank, type PredicateSpec, type RulePack, type Severity, type TemplateOf } from '../detect/types.ts';
-import { actorOf, ipOf } from './evaluate.ts';
+import { ipOf } from './evaluate.ts';
 import { compileEndpoint, type LineTest } from './match.ts';
 import { indexFindings, type FindingLike } from './simulate.ts';
 import {

@@ -15,6 +15,7 @@ import { listFormats } from '../ingest/registry.ts';
 import { recoverInterruptedImports } from '../ingest/import.ts';
 import { startImportJob } from '../ingest/job.ts';
 import { ensureSampleWorkspace } from './sample.ts';
+import { detectHandlers } from './handlers/detect.ts';
 
 export interface ServiceOptions {
   /** Folder for recent-workspace list, uploads bookkeeping and the sample workspace. */
@@ -55,8 +56,10 @@ export interface Service {
 const RECENT_MAX = 10;
 
 /** Every feature's handlers, composed like the feature input schemas in src/shared/api.ts. */
-function featureHandlers(_ctx: ServiceContext) {
-  return {};
+function featureHandlers(ctx: ServiceContext) {
+  return {
+    ...detectHandlers(ctx),
+  };
 }
 
 export async function createService(opts: ServiceOptions): Promise<Service> {

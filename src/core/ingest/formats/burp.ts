@@ -100,6 +100,7 @@ export const burpReader: Reader = {
     let fatal: Error | null = null;
 
     parser.on('opentag', (tag) => {
+      if (fatal) return;
       if (tag.name === 'items') sawItems = true;
       else if (tag.name === 'item') {
         item = { fields: new Map(), base64: new Set(), ip: null, size: 0, tooBig: false, line: parser.line };
@@ -111,7 +112,7 @@ export const burpReader: Reader = {
       }
     });
     const onText = (t: string): void => {
-      if (!item || !field) return;
+      if (!item || !field || fatal) return;
       item.size += t.length;
       if (item.size > max) {
         item.tooBig = true;
@@ -123,6 +124,7 @@ export const burpReader: Reader = {
     parser.on('text', onText);
     parser.on('cdata', onText);
     parser.on('closetag', (tag) => {
+      if (fatal) return;
       if (item && field === tag.name) {
         if (!item.tooBig) item.fields.set(field, parts.join(''));
         field = null;

@@ -260,7 +260,7 @@ class PcapSession {
       this.skip(this.at(conn), (err as Error).message);
       return;
     }
-    x.time = req.time;
+    x.time = Math.round(req.time);
     x.clientIp = client.ip;
     x.serverIp = server.ip;
     if (req.msg.body.length > 0) {

@@ -110,7 +110,7 @@ function requestBody(body: Json, x: Exchange, resolve: (s: string) => string): v
     addDefaultHeader(x.requestHeaders, 'Content-Type', m.contentType);
   } else if (mode === 'graphql') {
     const g = obj(body.graphql);
-    let vars: unknown = {};
+    let vars: unknown;
     try {
       vars = str(g.variables) ? JSON.parse(resolve(str(g.variables))) : {};
     } catch {

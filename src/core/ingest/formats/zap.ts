@@ -115,7 +115,7 @@ export const zapMessagesReader: Reader = {
 
     for await (const chunk of input.chunks()) {
       ctx.signal.throwIfAborted();
-      let buf = carry.length > 0 ? Buffer.concat([carry, asBuffer(chunk)]) : asBuffer(chunk);
+      const buf = carry.length > 0 ? Buffer.concat([carry, asBuffer(chunk)]) : asBuffer(chunk);
       let start = 0;
       for (let nl = buf.indexOf(0x0a); nl !== -1; nl = buf.indexOf(0x0a, start)) {
         const item = addLine(Buffer.from(buf.subarray(start, nl + 1)));
@@ -129,7 +129,6 @@ export const zapMessagesReader: Reader = {
         parts = [];
         carry = Buffer.alloc(0);
       }
-      buf = carry;
     }
     if (carry.length > 0) {
       const item = addLine(carry);
