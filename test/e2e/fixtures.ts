@@ -68,6 +68,12 @@ export const test = base.extend<Options & { app: WebApp }>({
     page.on('console', (msg) => {
       if (msg.type() === 'error' && /^Refused to .*Content Security Policy/s.test(msg.text())) pageErrors.push(msg.text());
     });
+    // Cartograph makes no network calls of its own: the page may only talk to its own origin.
+    const foreign: string[] = [];
+    page.on('request', (req) => {
+      const u = req.url();
+      if (!u.startsWith(url.origin) && !/^(data|blob|about|chrome-extension):/.test(u)) foreign.push(`${req.method()} ${u}`);
+    });
     await use({
       url: server.url,
       origin: url.origin,
@@ -81,6 +87,7 @@ export const test = base.extend<Options & { app: WebApp }>({
     if (testInfo.status !== testInfo.expectedStatus) await testInfo.attach('server-stderr', { body: server.output(), contentType: 'text/plain' });
     rmSync(dir, { recursive: true, force: true });
     expect(pageErrors, 'uncaught errors or CSP violations in the page').toEqual([]);
+    expect(foreign, 'requests the page sent anywhere but its own loopback origin').toEqual([]);
   },
 });
 

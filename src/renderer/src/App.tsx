@@ -6,6 +6,8 @@ import { ImportPanel } from './components/ImportPanel.tsx';
 import { Toasts } from './components/Toasts.tsx';
 import { PathDialog, type PathRequest } from './components/PathDialog.tsx';
 import { importFiles, importPaths } from './components/importFiles.ts';
+import { ShortcutsHelp } from './components/ShortcutsHelp.tsx';
+import { ImportDialog } from './components/ImportDialog.tsx';
 
 const CAPTURE_FILTERS = [{ name: 'Captures and logs', extensions: ['har', 'zhar', 'json', 'mitm', 'flow', 'xml', 'saz', 'chlsj', 'pcap', 'pcapng', 'log', 'gz', 'jsonl', 'txt'] }, { name: 'All files', extensions: ['*'] }];
 
@@ -18,6 +20,8 @@ export function App() {
   const jobs = useStore((s) => s.jobs);
   const [dragging, setDragging] = useState(false);
   const [pathRequest, setPathRequest] = useState<PathRequest | null>(null);
+  const [help, setHelp] = useState(false);
+  const [importDialog, setImportDialog] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
 
   const askPath = (title: string, action: string, initial?: string): Promise<string | null> =>
@@ -72,6 +76,13 @@ export function App() {
       else if (command === 'save-workspace-as') void workspaceAction('saveAs');
     });
     const onKey = (e: KeyboardEvent) => {
+      const typing = e.target instanceof HTMLElement && (e.target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName));
+      if (e.key === 'F1' || (e.key === '?' && !typing && !e.ctrlKey && !e.metaKey && !e.altKey)) {
+        e.preventDefault();
+        setHelp((h) => !h);
+        return;
+      }
+      if (e.key === 'Escape') setHelp(false);
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'i') {
         e.preventDefault();
         void startImport();
@@ -134,6 +145,9 @@ export function App() {
           <button data-testid="import-button" onClick={() => void startImport()} title="Import captures and logs (Ctrl+I)">
             Import…
           </button>
+          <button className="ghost" data-testid="import-dialog-button" onClick={() => setImportDialog(true)} title="Choose files, check the detected formats and preview them before importing">
+            Import with preview…
+          </button>
         </nav>
         <input
           ref={fileInput}
@@ -164,10 +178,15 @@ export function App() {
         </span>
         <span>{info ? `${info.sources.length} source${info.sources.length === 1 ? '' : 's'}` : ''}</span>
         {running.length > 0 && <span data-testid="status-job">importing {running.map((j) => j.file).join(', ')}…</span>}
-        <span className="muted right">{transportKind === 'web' ? 'web mode · 127.0.0.1' : transportKind === 'electron' ? 'desktop' : 'not connected'}</span>
+        <button className="link muted right" data-testid="shortcuts-button" title="Keyboard shortcuts (?)" onClick={() => setHelp(true)}>
+          ?
+        </button>
+        <span className="muted">{transportKind === 'web' ? 'web mode · 127.0.0.1' : transportKind === 'electron' ? 'desktop' : 'not connected'}</span>
       </footer>
       {dragging && <div className="drop-hint">Drop to import</div>}
       {pathRequest && <PathDialog request={pathRequest} />}
+      {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
+      {importDialog && <ImportDialog onClose={() => setImportDialog(false)} />}
       <Toasts />
     </div>
   );

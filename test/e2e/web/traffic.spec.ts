@@ -88,4 +88,16 @@ test.describe('first run', () => {
     await expect(page.getByTestId('workspace-name')).toContainText('sample');
     await expect(page.getByTestId('traffic-row').first()).toBeVisible();
   });
+
+  test('? shows the keyboard reference, Esc closes it', async ({ page, app }) => {
+    await app.open();
+    await expect(page.getByTestId('traffic-row').first()).toBeVisible();
+    await page.locator('body').press('?');
+    const help = page.getByTestId('shortcuts-help');
+    await expect(help).toContainText('Import captures and logs');
+    await expect(help).toContainText('Edit the filter');
+    await page.screenshot({ path: 'test-results/web-shortcuts.png' });
+    await page.keyboard.press('Escape');
+    await expect(help).toBeHidden();
+  });
 });
