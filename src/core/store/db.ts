@@ -47,7 +47,8 @@ export function migrate(db: Db): void {
     const tables = db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number };
     if (tables.n > 0) throw new WorkspaceError('file is an SQLite database but not a Cartograph workspace');
   }
-  for (const m of migrations) {
+  // Features append their migrations in the order they land, not always in version order.
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= current) continue;
     db.transaction(() => {
       db.exec(m.sql);

@@ -169,6 +169,65 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: 'replay: scope, environments, replays, identity-swap verdicts',
+    sql: `
+      -- Hosts replays may reach; a workspace starts with loopback only.
+      CREATE TABLE replay_scope (entry TEXT PRIMARY KEY, added_at INTEGER NOT NULL) STRICT;
+      INSERT INTO replay_scope (entry, added_at) VALUES ('loopback', 0);
+
+      -- Named sets of {{variables}}; at most one is active.
+      CREATE TABLE replay_environments (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        variables TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- Every request sent and what came back; bodies live in bodies (by hash) like exchanges'.
+      CREATE TABLE replays (
+        id INTEGER PRIMARY KEY,
+        exchange_id INTEGER REFERENCES exchanges(id) ON DELETE SET NULL,
+        created_at INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('send','swap','session')),
+        run_id INTEGER,
+        step INTEGER,
+        as_label TEXT,
+        method TEXT NOT NULL,
+        url TEXT NOT NULL,
+        req_headers TEXT NOT NULL,
+        req_body_id INTEGER REFERENCES bodies(id),
+        status INTEGER,
+        status_text TEXT NOT NULL DEFAULT '',
+        resp_headers TEXT NOT NULL DEFAULT '[]',
+        resp_body_id INTEGER REFERENCES bodies(id),
+        resp_size INTEGER,
+        truncated INTEGER NOT NULL DEFAULT 0,
+        duration REAL,
+        error TEXT,
+        diff TEXT,
+        verdict TEXT CHECK (verdict IN ('enforced','bypassed','unclear')),
+        reason TEXT,
+        finding_id TEXT
+      ) STRICT;
+      CREATE INDEX replays_exchange ON replays(exchange_id, id);
+      CREATE INDEX replays_run ON replays(run_id, step);
+
+      -- Identity-swap verdicts on a finding's evidence; keyed by finding id so they outlive runs.
+      CREATE TABLE finding_verdicts (
+        finding_id TEXT NOT NULL,
+        replay_id INTEGER NOT NULL REFERENCES replays(id) ON DELETE CASCADE,
+        exchange_id INTEGER NOT NULL,
+        as_label TEXT NOT NULL,
+        verdict TEXT NOT NULL CHECK (verdict IN ('enforced','bypassed','unclear')),
+        reason TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (finding_id, replay_id)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
-export const SCHEMA_VERSION = migrations[migrations.length - 1].version;
+export const SCHEMA_VERSION = Math.max(...migrations.map((m) => m.version));
