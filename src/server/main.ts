@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startServiceHost, type ServiceHost } from '../core/service/host.ts';
 import { startWebServer, type WebServer } from './server.ts';
+import { exportsDir } from '../core/service/handlers/export.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -93,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
   let server: WebServer;
   try {
     host = await startServiceHost({ userDataDir: opts.userData, workspace: opts.db });
-    server = await startWebServer({ host, port: opts.port, rendererDir: opts.renderer });
+    server = await startWebServer({ host, port: opts.port, rendererDir: opts.renderer, exportsDir: exportsDir(opts.userData) });
   } catch (err) {
     await host?.close();
     const e = err as NodeJS.ErrnoException;

@@ -15,6 +15,7 @@ import { createEventHub } from './events.ts';
 import { HttpError, sendError, sendJson, setSecurityHeaders } from './respond.ts';
 import { resolveStaticFile, sendFile } from './static.ts';
 import { createUploadStore } from './upload.ts';
+import { sendExport } from './download.ts';
 import { parseJsonBody, readBody } from './body.ts';
 
 export const LOOPBACK = '127.0.0.1';
@@ -34,6 +35,8 @@ export interface WebServerOptions {
   maxCallBytes?: number;
   maxUploadBytes?: number;
   keepAliveMs?: number;
+  /** Folder of the service's HAR exports, served at GET /api/download/<name>. */
+  exportsDir?: string;
 }
 
 export interface WebServer {
@@ -123,6 +126,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const { input } = validateInput(method, raw);
       const result = await opts.host.call(method, input);
       sendJson(res, 200, result);
+      return;
+    }
+    if (route.startsWith('/download/')) {
+      requireMethod(req, res, 'GET');
+      await sendExport(res, opts.exportsDir, route.slice('/download/'.length));
       return;
     }
     if (route === '/upload') {

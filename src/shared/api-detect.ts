@@ -196,6 +196,7 @@ export const detectInputs = {
   'detect.explain': z.object({ exchangeId: z.number().int().positive() }).strict(),
   'rules.list': z.object({}).strict(),
   'rules.schema': z.object({}).strict(),
+  'rules.source': z.object({ id: text(200) }).strict(),
   'rules.test': z.object({ yaml: z.string().min(1).max(1024 * 1024) }).strict(),
   'actor.timeline': z
     .object({ ip: text(256).optional(), principal: text(1024).optional(), limit: z.number().int().min(1).max(5000).default(500) })
@@ -215,6 +216,8 @@ export interface DetectResults {
   'rules.list': RuleInfo[];
   /** The rule-pack JSON Schema, as text (for the rule editor's validation). */
   'rules.schema': string;
+  /** The YAML text of the built-in rule file holding rule `id` (the rule editor starts from it). */
+  'rules.source': string;
   'rules.test': RuleTestResult;
   'actor.timeline': ActorTimeline;
 }

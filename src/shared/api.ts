@@ -6,6 +6,13 @@
  */
 import { z } from 'zod';
 import { detectInputs, type DetectResults } from './api-detect.ts';
+import { graphInputs, type GraphResults } from './api-graph.ts';
+import { replayInputs, type ReplayResults } from './api-replay.ts';
+import { exportInputs, type ExportResults } from './api-export.ts';
+import { ingestInputs, type IngestResults } from './api-ingest.ts';
+import { inventoryInputs, type InventoryResults } from './api-inventory.ts';
+import { specInputs, type SpecResults } from './api-spec.ts';
+import { policyInputs, type PolicyResults } from './api-policy.ts';
 
 const id = z.number().int().positive();
 const filter = z.string().max(10_000);
@@ -64,6 +71,13 @@ const coreInputs = {
 export const apiInputs = {
   ...coreInputs,
   ...detectInputs,
+  ...graphInputs,
+  ...replayInputs,
+  ...exportInputs,
+  ...ingestInputs,
+  ...inventoryInputs,
+  ...specInputs,
+  ...policyInputs,
 } as const;
 
 export type ApiMethod = keyof typeof apiInputs;
@@ -161,7 +175,7 @@ export interface JobInfo {
   label: string;
 }
 
-export type ApiResults = CoreResults & DetectResults;
+export type ApiResults = CoreResults & DetectResults & GraphResults & ReplayResults & ExportResults & IngestResults & InventoryResults & SpecResults & PolicyResults;
 
 interface CoreResults {
   'workspace.info': WorkspaceInfo;

@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import type { CliCommand, CliIO } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { DB_OPTION, JSON_OPTION, dbPath, openCliWorkspace, parse, printJson } from '../args.ts';
-import { importFile } from '../../core/ingest/import.ts';
+import { importPath } from '../../core/ingest/import.ts';
 import { findFormat } from '../../core/ingest/registry.ts';
 import type { FileImportResult } from '../../shared/api.ts';
 
@@ -48,21 +48,23 @@ export const importCommand: CliCommand = {
     try {
       for (const path of files) {
         const name = basename(path);
-        const result = await importFile(db, { path, name }, {
+        const fileResults = await importPath(db, { path, name }, {
           format: values.format,
           options: values['log-format'] ? { logFormat: values['log-format'] } : undefined,
           signal: abort.signal,
           onProgress: progressLine(io, name),
         });
         if (io.isTTY) io.err('\r\x1b[2K');
-        results.push(result);
-        if (!values.json) {
-          const what = result.duplicate ? 'already imported, nothing added' : `${result.imported} imported, ${result.skipped} skipped`;
-          io.out(`${name}: ${result.format}: ${what} in ${result.seconds.toFixed(2)} s\n`);
-          for (const e of result.errors.slice(0, 20)) io.out(`  ${e.at}: ${e.message}\n`);
-          if (result.errors.length > 20) io.out(`  … ${result.errors.length - 20} more\n`);
+        for (const result of fileResults) {
+          results.push(result);
+          if (!values.json) {
+            const what = result.duplicate ? 'already imported, nothing added' : `${result.imported} imported, ${result.skipped} skipped`;
+            io.out(`${result.file}: ${result.format}: ${what} in ${result.seconds.toFixed(2)} s\n`);
+            for (const e of result.errors.slice(0, 20)) io.out(`  ${e.at}: ${e.message}\n`);
+            if (result.errors.length > 20) io.out(`  … ${result.errors.length - 20} more\n`);
+          }
+          if (result.fatal) io.err(`cartograph import: ${result.file}: ${result.fatal}\n`);
         }
-        if (result.fatal) io.err(`cartograph import: ${name}: ${result.fatal}\n`);
         if (abort.signal.aborted) break;
       }
     } finally {

@@ -67,6 +67,24 @@ function placeholderResources(template: string): (string | null)[] {
   return out;
 }
 
+/** What object-ownership needs of a template, worked out once per distinct template. */
+interface TemplateInfo {
+  resources: (string | null)[];
+  /** The resource a collection read or creation returns: the last static segment, singular. */
+  own: string;
+}
+const templateInfos = new Map<string, TemplateInfo>();
+function templateInfo(template: string): TemplateInfo {
+  let info = templateInfos.get(template);
+  if (info === undefined) {
+    const statics = staticSegments(template);
+    info = { resources: placeholderResources(template), own: statics.length ? singular(statics[statics.length - 1]) : '' };
+    if (templateInfos.size >= 20_000) templateInfos.clear();
+    templateInfos.set(template, info);
+  }
+  return info;
+}
+
 function incidentFor(book: Map<string, Incident>, key: string, v: ExchangeView, parts: GroupPart[]): Incident {
   let inc = book.get(key);
   if (!inc) {
@@ -91,7 +109,8 @@ class ObjectOwnership implements Model {
   private readonly filter: Predicate;
   /** resource:id → the one principal it was issued to, or SHARED. LRU-capped. */
   private readonly owners = new Map<string, string>();
-  private readonly candidates = new Map<string, Candidate>();
+  /** principal → endpoint key → its object accesses (nested: no key is built per request). */
+  private readonly candidates = new Map<string, Map<string, Candidate>>();
   private readonly maxKeys: number;
   private readonly minObjects: number;
   private readonly maxSharedShare: number;
@@ -117,13 +136,11 @@ class ObjectOwnership implements Model {
   push(v: ExchangeView): string | null {
     const principal = v.e.principal;
     if (!principal || !this.filter.test(v, null)) return null;
-    const resources = placeholderResources(v.template);
+    const { resources, own } = templateInfo(v.template);
     // Learn: ids in successful responses to collection reads and creations belong to the caller.
     if (v.succeeded && (resources.length === 0 || v.e.method === 'POST') && ID_IN_TEXT.test(v.responseText ?? '')) {
       const json = v.responseJson;
       if (json !== null && typeof json === 'object') {
-        const statics = staticSegments(v.template);
-        const own = statics.length ? singular(statics[statics.length - 1]) : '';
         let learned = 0;
         jsonLeaves(json, (path, key, value) => {
           if (typeof value !== 'string' && typeof value !== 'number') return;
@@ -146,11 +163,12 @@ class ObjectOwnership implements Model {
     }
     if (resources.length === 0) return 'no object id in the path';
     const params = v.pathParams;
-    const key = `${principal}\u0000${v.endpointKey}`;
-    let cand = this.candidates.get(key);
+    let byEndpoint = this.candidates.get(principal);
+    if (!byEndpoint) this.candidates.set(principal, (byEndpoint = new Map()));
+    let cand = byEndpoint.get(v.endpointKey);
     if (!cand) {
-      cand = { inc: newIncident(key, v, ACTOR), accesses: [] };
-      this.candidates.set(key, cand);
+      cand = { inc: newIncident(`${principal}\u0000${v.endpointKey}`, v, ACTOR), accesses: [] };
+      byEndpoint.set(v.endpointKey, cand);
     }
     for (let i = 0; i < resources.length; i++) {
       if (resources[i] && cand.accesses.length < 1000) cand.accesses.push({ obj: `${resources[i]}:${params[i]}`, id: v.e.id, time: v.e.time, status: v.e.status, ip: v.e.ip ?? v.e.clientIp });
@@ -172,8 +190,7 @@ class ObjectOwnership implements Model {
       const s = perResource.get(r);
       return s !== undefined && s.total >= this.minObjects && s.shared / s.total <= this.maxSharedShare;
     };
-    const foreignOf = (key: string, accesses: Candidate['accesses']) => {
-      const principal = key.slice(0, key.indexOf('\u0000'));
+    const foreignOf = (principal: string, accesses: Candidate['accesses']) => {
       return accesses.filter((a) => {
         const owner = this.owners.get(a.obj);
         return owner !== undefined && owner !== SHARED && owner !== principal && owned(a.obj.slice(0, a.obj.indexOf(':')));
@@ -181,21 +198,22 @@ class ObjectOwnership implements Model {
     };
     // An endpoint where many principals read others' objects serves them by design (public profiles).
     const perEndpoint = new Map<string, { principals: number; foreign: number }>();
-    const judged: { inc: Incident; foreign: Candidate['accesses'] }[] = [];
-    for (const [key, { inc, accesses }] of this.candidates) {
-      const endpoint = key.slice(key.indexOf('\u0000') + 1);
-      const e = perEndpoint.get(endpoint) ?? { principals: 0, foreign: 0 };
-      e.principals++;
-      const foreign = foreignOf(key, accesses);
-      if (foreign.length) {
-        e.foreign++;
-        judged.push({ inc, foreign });
+    const judged: { inc: Incident; endpoint: string; foreign: Candidate['accesses'] }[] = [];
+    for (const [principal, byEndpoint] of this.candidates) {
+      for (const [endpoint, { inc, accesses }] of byEndpoint) {
+        const e = perEndpoint.get(endpoint) ?? { principals: 0, foreign: 0 };
+        e.principals++;
+        const foreign = foreignOf(principal, accesses);
+        if (foreign.length) {
+          e.foreign++;
+          judged.push({ inc, endpoint, foreign });
+        }
+        perEndpoint.set(endpoint, e);
       }
-      perEndpoint.set(endpoint, e);
     }
     const out: Finding[] = [];
-    for (const { inc, foreign } of judged) {
-      const e = perEndpoint.get(inc.key.slice(inc.key.indexOf('\u0000') + 1))!;
+    for (const { inc, endpoint, foreign } of judged) {
+      const e = perEndpoint.get(endpoint)!;
       if (e.foreign > Math.max(1, this.maxForeignShare * e.principals)) continue;
       const byId = new Map<number, (typeof foreign)[number]>();
       for (const a of foreign) byId.set(a.id, a);
@@ -218,14 +236,20 @@ class ObjectOwnership implements Model {
 
 // ---------- BFLA: functions a role never calls ----------
 
+/** What one role's principals call (maps nested by role so no key is built per request). */
+interface RoleState {
+  members: Set<string>;
+  /** function → principals calling it, with their incidents; null once it is common. */
+  calls: Map<string, Map<string, Incident> | null>;
+  /** host → template → principals reading it (GET/HEAD). */
+  readers: Map<string, Map<string, Set<string>>>;
+}
+
 class RoleFunctions implements Model {
   readonly spec: BehaviourRuleSpec;
   private readonly filter: Predicate;
-  private readonly rolePrincipals = new Map<string, Set<string>>();
-  /** role + function → principals calling it, with their incidents; null once it is common. */
-  private readonly calls = new Map<string, Map<string, Incident> | null>();
+  private readonly roles = new Map<string, RoleState>();
   private readonly functionRoles = new Map<string, Set<string>>();
-  private readonly readers = new Map<string, Set<string>>();
   private readonly maxPrincipals: number;
   private readonly minRolePrincipals: number;
   private readonly minReaders: number;
@@ -244,27 +268,27 @@ class RoleFunctions implements Model {
     const principal = v.e.principal;
     if (!principal || !this.filter.test(v, null)) return null;
     const role = v.role ?? 'authenticated';
-    let members = this.rolePrincipals.get(role);
-    if (!members) this.rolePrincipals.set(role, (members = new Set()));
-    addCapped(members, principal, 10_000);
+    let st = this.roles.get(role);
+    if (!st) this.roles.set(role, (st = { members: new Set(), calls: new Map(), readers: new Map() }));
+    addCapped(st.members, principal, 10_000);
     const fn = v.endpointKey;
     let roles = this.functionRoles.get(fn);
     if (!roles) this.functionRoles.set(fn, (roles = new Set()));
     addCapped(roles, role, 64);
     if (v.e.method === 'GET' || v.e.method === 'HEAD') {
-      const rk = `${role}\u0000${v.e.host} ${v.template}`;
-      let r = this.readers.get(rk);
-      if (!r) this.readers.set(rk, (r = new Set()));
+      let byTemplate = st.readers.get(v.e.host);
+      if (!byTemplate) st.readers.set(v.e.host, (byTemplate = new Map()));
+      let r = byTemplate.get(v.template);
+      if (!r) byTemplate.set(v.template, (r = new Set()));
       addCapped(r, principal, this.minReaders);
     }
-    const key = `${role}\u0000${fn}`;
-    let callers = this.calls.get(key);
+    let callers = st.calls.get(fn);
     if (callers === null) return `${role} callers commonly use ${fn}`;
-    if (!callers) this.calls.set(key, (callers = new Map()));
+    if (!callers) st.calls.set(fn, (callers = new Map()));
     const inc = incidentFor(callers, principal, v, ACTOR);
     addView(inc, v);
     if (callers.size > this.maxPrincipals) {
-      this.calls.set(key, null);
+      st.calls.set(fn, null);
       return `${role} callers commonly use ${fn}`;
     }
     return `${callers.size} ${role} principal(s) so far call ${fn}; judged at the end of the run`;
@@ -272,21 +296,22 @@ class RoleFunctions implements Model {
 
   judge(): Finding[] {
     const out: Finding[] = [];
-    for (const [key, callers] of this.calls) {
-      if (!callers) continue;
-      const [role, fn] = key.split('\u0000');
-      if ((this.rolePrincipals.get(role)?.size ?? 0) < this.minRolePrincipals) continue;
-      const [host, method, template] = fn.split(' ');
-      const otherRoles = [...(this.functionRoles.get(fn) ?? [])].filter((r) => r !== role);
-      const readers = this.readers.get(`${role}\u0000${host} ${template}`)?.size ?? 0;
-      let why: string | null = null;
-      if (this.privileged.test(template)) why = 'an administrative route';
-      else if (otherRoles.length) why = `a function only ${otherRoles.join(', ')} callers use`;
-      else if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS' && readers >= this.minReaders) why = `a ${method} on a resource ${role} callers only read`;
-      if (!why) continue;
-      for (const inc of callers.values()) {
-        inc.facts = { role, why, members: this.rolePrincipals.get(role)?.size ?? 0 };
-        out.push(toFinding(this.spec, inc, ACTOR, { confidence: role === 'authenticated' ? this.spec.confidence * 0.8 : this.spec.confidence }));
+    for (const [role, st] of this.roles) {
+      if (st.members.size < this.minRolePrincipals) continue;
+      for (const [fn, callers] of st.calls) {
+        if (!callers) continue;
+        const [host, method, template] = fn.split(' ');
+        const otherRoles = [...(this.functionRoles.get(fn) ?? [])].filter((r) => r !== role);
+        const readers = st.readers.get(host)?.get(template)?.size ?? 0;
+        let why: string | null = null;
+        if (this.privileged.test(template)) why = 'an administrative route';
+        else if (otherRoles.length) why = `a function only ${otherRoles.join(', ')} callers use`;
+        else if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS' && readers >= this.minReaders) why = `a ${method} on a resource ${role} callers only read`;
+        if (!why) continue;
+        for (const inc of callers.values()) {
+          inc.facts = { role, why, members: st.members.size };
+          out.push(toFinding(this.spec, inc, ACTOR, { confidence: role === 'authenticated' ? this.spec.confidence * 0.8 : this.spec.confidence }));
+        }
       }
     }
     return out;

@@ -11,7 +11,7 @@ import type { StoredExchange } from '../model/exchange.ts';
 import { createModel, type Model } from './behaviour.ts';
 import { ExchangeView, ScanPlan } from './fields.ts';
 import { addView, compareFindings, groupKey, IncidentBook, newIncident, toFinding, type Incident } from './incidents.ts';
-import { compilePredicate, planSignatures, type Predicate, type SignatureHit } from './predicates.ts';
+import { compilePredicate, mayHold, planSignatures, type Predicate, type SignatureHit } from './predicates.ts';
 import { compileSpec } from './spec.ts';
 import { defaultTemplateOf } from './template.ts';
 import type { EngineOptions, Finding, MatchRuleSpec, RulePack, RuleTrace } from './types.ts';
@@ -58,6 +58,34 @@ export function createEngine(pack: RulePack, opts: EngineOptions = {}): Engine {
     else models.push(createModel(r, maxKeys, compiledSpec));
   }
 
+  /**
+   * The rules an exchange can meet, by method and status (few combinations in any capture): a rule
+   * whose predicate those two already make false is never run for it.
+   */
+  interface Dispatch {
+    matches: MatchRuntime[];
+    windows: WindowRule[];
+  }
+  const dispatch = new Map<string, Map<number | null, Dispatch>>();
+  const all: Dispatch = { matches, windows };
+  function rulesFor(e: StoredExchange): Dispatch {
+    let byStatus = dispatch.get(e.method);
+    if (byStatus === undefined) {
+      if (dispatch.size >= 256) dispatch.clear();
+      dispatch.set(e.method, (byStatus = new Map()));
+    }
+    let d = byStatus.get(e.status);
+    if (d === undefined) {
+      d = {
+        matches: matches.filter((m) => mayHold(m.spec.match, e.method, e.status)),
+        windows: windows.filter((w) => mayHold(w.spec.filter, e.method, e.status)),
+      };
+      if (byStatus.size >= 1024) byStatus.clear();
+      byStatus.set(e.status, d);
+    }
+    return d;
+  }
+
   let now = -Infinity;
   let nextSweep = -Infinity;
   let exchanges = 0;
@@ -86,7 +114,8 @@ export function createEngine(pack: RulePack, opts: EngineOptions = {}): Engine {
     if (e.time > now) now = e.time;
     const v = new ExchangeView(e, templateOf(e), plan);
     const tracing = opts.trace !== undefined && opts.trace.exchangeId === e.id;
-    for (const m of matches) {
+    const d = tracing ? all : rulesFor(e);
+    for (const m of d.matches) {
       hits.length = 0;
       const matched = m.pred.test(v, hits);
       if (tracing) {
@@ -104,7 +133,7 @@ export function createEngine(pack: RulePack, opts: EngineOptions = {}): Engine {
       addView(inc, v);
       m.book.touch(inc);
     }
-    for (const w of windows) {
+    for (const w of d.windows) {
       const fired = w.push(v);
       if (tracing) opts.trace!.onTrace({ rule: w.spec.id, matched: fired, ...w.explain(v, fired) });
     }

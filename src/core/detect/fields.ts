@@ -55,11 +55,38 @@ function decodeText(b: Uint8Array | null, max = MAX_BODY_SCAN): string | null {
 
 /** Header names lower-cased once per exchange (the list itself when already lower-case). */
 function lowerHeaders(headers: readonly Header[]): readonly Header[] {
-  for (let i = 0; i < headers.length; i++) {
-    const n = headers[i][0];
-    if (n !== n.toLowerCase()) return headers.map(([name, value]) => [name.toLowerCase(), value] as Header);
-  }
+  for (let i = 0; i < headers.length; i++) if (hasUpper(headers[i][0])) return headers.map(([name, value]) => [name.toLowerCase(), value] as Header);
   return headers;
+}
+
+/** Whether a header name has a character toLowerCase would change (no string allocated). */
+function hasUpper(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c > 127) return true;
+  }
+  return false;
+}
+
+/**
+ * Bounded memo of a pure function of one string (paths, query strings, header values repeat
+ * across a capture). Cleared, never evicted, when full: results never depend on it.
+ */
+class Memo<T> {
+  private readonly map = new Map<string, T>();
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
+  get(key: string, make: (key: string) => T): T {
+    let v = this.map.get(key);
+    if (v === undefined) {
+      v = make(key);
+      if (this.map.size >= this.max) this.map.clear();
+      this.map.set(key, v);
+    }
+    return v;
+  }
 }
 
 /** First value of a header in a lower-cased list. */
@@ -108,6 +135,48 @@ export class ScanPlan {
 
 function target(where: string, name: string | null, value: string, repeats: boolean): Target {
   return { where, name, value, plain: isPlainValue(value), repeats };
+}
+
+// Targets that depend on one string only are built once per distinct string and shared (read-only)
+// by every exchange carrying it; repeating header values also share their library results.
+const NO_TARGETS: Target[] = [];
+const NO_PAIRS: [string, string][] = [];
+const parsedQueries = new Memo<[string, string][]>(5_000);
+const queryTargets = new Memo<Target[]>(5_000);
+const pathTargets = new Memo<Target[]>(5_000);
+const headerTargets = new Map<string, Memo<Target>>();
+
+/** A target shared by every exchange carrying the same path or query string: it keeps its library results. */
+function sharedTarget(where: string, name: string | null, value: string, plain = isPlainValue(value)): Target {
+  return { where, name, value, plain, repeats: true, results: value.length > 512 ? null : new Map() };
+}
+
+function computePathTargets(path: string): Target[] {
+  const segments = path.split('/');
+  if (segments.length <= 2) return [sharedTarget('path', null, path)];
+  if (isPlainPath(path, segments)) return [sharedTarget('path', null, path, true)];
+  const out = [sharedTarget('path', null, path)];
+  for (const s of segments) if (s) out.push(sharedTarget('path', null, s));
+  return out;
+}
+
+function computeQueryTargets(pairs: [string, string][]): Target[] {
+  const out: Target[] = [];
+  for (const [k, v] of pairs) {
+    if (v) out.push(sharedTarget('query', k, v));
+    if (!ORDINARY_NAME.test(k)) out.push(sharedTarget('query', null, k));
+  }
+  return out;
+}
+
+function headerTarget(name: string, value: string): Target {
+  if (value.length > 512) return { ...target('header', name, value, true), results: null };
+  let memo = headerTargets.get(name);
+  if (!memo) {
+    if (headerTargets.size >= 1000) headerTargets.clear();
+    headerTargets.set(name, (memo = new Memo<Target>(5_000)));
+  }
+  return memo.get(value, (v) => ({ ...target('header', name, v, true), results: new Map() }));
 }
 
 function parseQuery(q: string): [string, string][] {
@@ -185,6 +254,26 @@ function roleOfAuthorization(auth: string): string | null {
   return role;
 }
 
+const endpointKeys = new Map<string, Map<string, Map<string, string>>>();
+let endpointKeyCount = 0;
+
+function endpointKeyOf(host: string, method: string, template: string): string {
+  let byMethod = endpointKeys.get(host);
+  if (byMethod === undefined) endpointKeys.set(host, (byMethod = new Map()));
+  let byTemplate = byMethod.get(method);
+  if (byTemplate === undefined) byMethod.set(method, (byTemplate = new Map()));
+  let key = byTemplate.get(template);
+  if (key === undefined) {
+    if (++endpointKeyCount > 50_000) {
+      endpointKeys.clear();
+      endpointKeyCount = 0;
+    }
+    key = `${host} ${method} ${template}`;
+    byTemplate.set(template, key);
+  }
+  return key;
+}
+
 export class ExchangeView {
   readonly e: StoredExchange;
   readonly template: string;
@@ -219,8 +308,9 @@ export class ExchangeView {
   private _endpointKey: string | null = null;
   private _pathParams: string[] | null = null;
 
+  /** `host method template`, one string object per endpoint (many maps key by it: its hash is computed once). */
   get endpointKey(): string {
-    return (this._endpointKey ??= `${this.e.host} ${this.e.method} ${this.template}`);
+    return (this._endpointKey ??= endpointKeyOf(this.e.host, this.e.method, this.template));
   }
 
   get succeeded(): boolean {
@@ -228,8 +318,9 @@ export class ExchangeView {
     return s !== null && s >= 200 && s < 400;
   }
 
+  /** Query pairs, shared by every exchange with the same query string: never mutate. */
   get query(): [string, string][] {
-    return (this._query ??= parseQuery(this.e.query));
+    return (this._query ??= this.e.query === '' ? NO_PAIRS : parsedQueries.get(this.e.query, parseQuery));
   }
 
   /** Request headers with lower-case names. */
@@ -396,27 +487,15 @@ export class ExchangeView {
     const e = this.e;
     const out: Target[] = [];
     switch (kind) {
-      case 'path': {
-        const segments = e.path.split('/');
-        if (segments.length <= 2) out.push(target('path', null, e.path, false));
-        else if (isPlainPath(e.path, segments)) out.push({ where: 'path', name: null, value: e.path, plain: true, repeats: false });
-        else {
-          out.push(target('path', null, e.path, false));
-          for (const s of segments) if (s) out.push(target('path', null, s, false));
-        }
-        break;
-      }
+      case 'path':
+        return pathTargets.get(e.path, computePathTargets);
       case 'query':
-        for (const [k, v] of this.query) {
-          if (v) out.push(target('query', k, v, false));
-          if (!ORDINARY_NAME.test(k)) out.push(target('query', null, k, false));
-        }
-        break;
+        return e.query === '' ? NO_TARGETS : queryTargets.get(e.query, (q) => computeQueryTargets(parsedQueries.get(q, parseQuery)));
       case 'url':
         out.push(target('url', null, e.path + e.query, false));
         break;
       case 'headers':
-        for (const [n, v] of this.requestHeaders) if (v && !BORING_HEADERS.has(n)) out.push(target('header', n, v, true));
+        for (const [n, v] of this.requestHeaders) if (v && !BORING_HEADERS.has(n)) out.push(headerTarget(n, v));
         break;
       case 'cookies':
         for (const [n, v] of this.requestHeaders) {

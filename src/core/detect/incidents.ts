@@ -36,7 +36,7 @@ export function groupKey(v: ExchangeView, parts: readonly GroupPart[]): string {
   const memo = (v.groupKeys ??= new Map());
   let k = memo.get(id);
   if (k === undefined) {
-    k = computeGroupKey(v, parts);
+    k = computeGroupKey(v, parts, id);
     memo.set(id, k);
   }
   return k;
@@ -49,19 +49,52 @@ function partsId(parts: readonly GroupPart[]): string {
   return id;
 }
 
-function computeGroupKey(v: ExchangeView, parts: readonly GroupPart[]): string {
-  let k = '';
-  for (const p of parts) {
-    switch (p) {
-      case 'actor': k += `a:${v.actor}|`; break;
-      case 'ip': k += `i:${v.e.ip ?? v.e.clientIp ?? ''}|`; break;
-      case 'principal': k += `p:${v.e.principal ?? ''}|`; break;
-      case 'endpoint': k += `e:${v.endpointKey}|`; break;
-      case 'host': k += `h:${v.e.host}|`; break;
-      case 'username': k += `u:${v.username ?? ''}|`; break;
-    }
+function partValue(v: ExchangeView, p: GroupPart): string {
+  switch (p) {
+    case 'actor': return v.actor;
+    case 'ip': return v.e.ip ?? v.e.clientIp ?? '';
+    case 'principal': return v.e.principal ?? '';
+    case 'endpoint': return v.endpointKey;
+    case 'host': return v.e.host;
+    case 'username': return v.username ?? '';
   }
-  return k;
+}
+
+const PREFIX: Record<GroupPart, string> = { actor: 'a', ip: 'i', principal: 'p', endpoint: 'e', host: 'h', username: 'u' };
+
+/**
+ * Group keys are interned (a trie per grouping over the parts' values), so every map keyed by one
+ * meets the same string object and hashes it once, instead of a new concatenation per request.
+ * Bounded: the tries are dropped when they hold too many keys (the strings stay equal either way).
+ */
+interface KeyNode {
+  next: Map<string, KeyNode> | null;
+  key: string | null;
+}
+const keyTries = new Map<string, KeyNode>();
+let internedKeys = 0;
+
+function computeGroupKey(v: ExchangeView, parts: readonly GroupPart[], id: string): string {
+  let root = keyTries.get(id);
+  if (root === undefined) keyTries.set(id, (root = { next: null, key: null }));
+  let node: KeyNode = root;
+  for (const p of parts) {
+    const value = partValue(v, p);
+    const next: Map<string, KeyNode> = (node.next ??= new Map());
+    let child: KeyNode | undefined = next.get(value);
+    if (child === undefined) next.set(value, (child = { next: null, key: null }));
+    node = child;
+  }
+  if (node.key === null) {
+    if (++internedKeys > 100_000) {
+      keyTries.clear();
+      internedKeys = 0;
+    }
+    let k = '';
+    for (const p of parts) k += `${PREFIX[p]}:${partValue(v, p)}|`;
+    node.key = k;
+  }
+  return node.key;
 }
 
 function namesActor(parts: readonly GroupPart[]): boolean {

@@ -161,3 +161,43 @@ export function compilePredicate(spec: PredicateSpec): Predicate {
 }
 
 export const ALWAYS: Predicate = { text: 'any request', test: () => true, whyNot: () => null };
+
+/** Fields known before any rule runs: a rule's verdict on them alone picks the rules worth running. */
+const GATE_FIELDS = new Set(['method', 'status']);
+
+/**
+ * What a predicate says knowing only an exchange's method and status: true or false when those
+ * decide it, null when other fields do (three-valued; `not` of undecided stays undecided).
+ */
+export function gateVerdict(spec: PredicateSpec, method: string, status: number | null): boolean | null {
+  if (spec.all) {
+    let undecided = false;
+    for (const p of spec.all) {
+      const r = gateVerdict(p, method, status);
+      if (r === false) return false;
+      if (r === null) undecided = true;
+    }
+    return undecided ? null : true;
+  }
+  if (spec.any) {
+    let undecided = false;
+    for (const p of spec.any) {
+      const r = gateVerdict(p, method, status);
+      if (r === true) return true;
+      if (r === null) undecided = true;
+    }
+    return undecided ? null : false;
+  }
+  if (spec.not) {
+    const r = gateVerdict(spec.not, method, status);
+    return r === null ? null : !r;
+  }
+  if (spec.signature !== undefined || spec.field === undefined || !GATE_FIELDS.has(spec.field)) return null;
+  // The leaf compiled as rules compile it, on a view holding only what is known.
+  return leaf(spec).test({ e: { method, status } } as unknown as ExchangeView, null);
+}
+
+/** Whether an exchange with this method and status could satisfy the predicate (null = any can). */
+export function mayHold(spec: PredicateSpec | null, method: string, status: number | null): boolean {
+  return spec === null || gateVerdict(spec, method, status) !== false;
+}

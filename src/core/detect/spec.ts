@@ -8,6 +8,8 @@ import type { ApiSpec, SpecOperation } from './types.ts';
 export interface CompiledSpec {
   operations: SpecOperation[];
   byMethod: Map<string, { op: SpecOperation; re: RegExp; literal: number }[]>;
+  /** Answers by method, then path (shadow and zombie rules ask about every request; paths repeat). */
+  answers: Map<string, Map<string, SpecOperation | null>>;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -41,11 +43,26 @@ export function compileSpec(spec: ApiSpec): CompiledSpec {
   }
   // Most literal first, so /users/me wins over /users/{id}.
   for (const list of byMethod.values()) list.sort((a, b) => b.literal - a.literal);
-  return { operations: spec.operations, byMethod };
+  return { operations: spec.operations, byMethod, answers: new Map() };
 }
 
 /** The documented operation a request falls under, or null (HEAD is judged as GET). */
 export function matchSpec(spec: CompiledSpec, method: string, path: string): SpecOperation | null {
+  let byPath = spec.answers.get(method);
+  if (byPath === undefined) {
+    if (spec.answers.size >= 64) spec.answers.clear();
+    spec.answers.set(method, (byPath = new Map()));
+  }
+  let op = byPath.get(path);
+  if (op === undefined) {
+    op = lookup(spec, method, path);
+    if (byPath.size >= 20_000) byPath.clear();
+    byPath.set(path, op);
+  }
+  return op;
+}
+
+function lookup(spec: CompiledSpec, method: string, path: string): SpecOperation | null {
   const m = method.toUpperCase();
   const candidates = spec.byMethod.get(m) ?? (m === 'HEAD' ? spec.byMethod.get('GET') : undefined);
   if (!candidates) return null;

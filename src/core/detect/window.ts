@@ -15,27 +15,31 @@ const TOUCH_GRANULARITY_MS = 1000;
 /** Most events a key remembers (a flood beyond this counts as at least this many). */
 const MAX_EVENTS_PER_KEY = 5000;
 
-interface Event {
-  t: number;
-  id: number;
-  status: number | null;
-  ip: string | null;
-  v: string | null;
-  v2: string | null;
-  f: boolean;
-}
-
+/**
+ * A key's window, oldest first from `head`, as parallel arrays (one number or reference per request
+ * and field, no object per request: a window holds thousands, and the GC walks what it holds).
+ */
 interface KeyState {
   key: string;
-  events: Event[];
+  t: number[];
+  id: number[];
+  /** -1 for no response. */
+  status: number[];
+  ip: (string | null)[];
+  /** Only for rules that count distinct values (v, distinct) or a ratio (f): the others skip them. */
+  v: (string | null)[] | null;
+  v2: (string | null)[] | null;
+  f: boolean[] | null;
   head: number;
-  distinct: Map<string, number>;
-  distinct2: Map<string, number>;
+  distinct: Map<string, number> | null;
+  distinct2: Map<string, number> | null;
   flagged: number;
   level: number;
   levelAt: number;
   lastTime: number;
 }
+
+const statusOf = (s: number): number | null => (s === -1 ? null : s);
 
 export interface WindowStats {
   count: number;
@@ -82,20 +86,21 @@ export class WindowRule {
   }
 
   private stats(s: KeyState): WindowStats {
-    const count = s.events.length - s.head;
-    return { count, distinct: s.distinct.size, distinct2: s.distinct2.size, ratio: count ? s.flagged / count : 0, level: s.level };
+    const count = s.t.length - s.head;
+    return { count, distinct: s.distinct?.size ?? 0, distinct2: s.distinct2?.size ?? 0, ratio: count ? s.flagged / count : 0, level: s.level };
   }
 
   /** Whether every threshold holds for a key's current window. */
   private holdsFor(s: KeyState): boolean {
     const th = this.spec.threshold;
     const b = this.spec.bucket;
-    const count = s.events.length - s.head;
+    const count = s.t.length - s.head;
     if (b !== null && s.level <= b.capacity) return false;
     if (th.count !== undefined && count < th.count) return false;
-    if (th.distinct !== undefined && s.distinct.size < th.distinct) return false;
-    if (th.distinct2 !== undefined && s.distinct2.size < th.distinct2) return false;
-    if (th.maxDistinct !== undefined && s.distinct.size > th.maxDistinct) return false;
+    const distinct = s.distinct?.size ?? 0;
+    if (th.distinct !== undefined && distinct < th.distinct) return false;
+    if (th.distinct2 !== undefined && (s.distinct2?.size ?? 0) < th.distinct2) return false;
+    if (th.maxDistinct !== undefined && distinct > th.maxDistinct) return false;
     if (th.ratio !== undefined && (count ? s.flagged / count : 0) < th.ratio) return false;
     return true;
   }
@@ -115,15 +120,22 @@ export class WindowRule {
 
   private prune(s: KeyState, now: number): void {
     const cutoff = now - this.spec.windowMs;
-    const ev = s.events;
-    while (s.head < ev.length && (ev[s.head].t <= cutoff || ev.length - s.head > MAX_EVENTS_PER_KEY)) {
-      const old = ev[s.head++];
-      dec(s.distinct, old.v);
-      dec(s.distinct2, old.v2);
-      if (old.f) s.flagged--;
+    const n = s.t.length;
+    while (s.head < n && (s.t[s.head] <= cutoff || n - s.head > MAX_EVENTS_PER_KEY)) {
+      const i = s.head++;
+      if (s.v) dec(s.distinct!, s.v[i]);
+      if (s.v2) dec(s.distinct2!, s.v2[i]);
+      if (s.f?.[i]) s.flagged--;
     }
-    if (s.head > 1024 && s.head * 2 > ev.length) {
-      s.events = ev.slice(s.head);
+    if (s.head > 1024 && s.head * 2 > n) {
+      const h = s.head;
+      s.t = s.t.slice(h);
+      s.id = s.id.slice(h);
+      s.status = s.status.slice(h);
+      s.ip = s.ip.slice(h);
+      s.v = s.v?.slice(h) ?? null;
+      s.v2 = s.v2?.slice(h) ?? null;
+      s.f = s.f?.slice(h) ?? null;
       s.head = 0;
     }
   }
@@ -136,7 +148,11 @@ export class WindowRule {
     const t = v.e.time;
     let s = this.keys.get(key);
     if (!s) {
-      s = { key, events: [], head: 0, distinct: new Map(), distinct2: new Map(), flagged: 0, level: 0, levelAt: t, lastTime: t };
+      s = {
+        key, t: [], id: [], status: [], ip: [], head: 0, flagged: 0, level: 0, levelAt: t, lastTime: t,
+        v: this.distinctOf ? [] : null, v2: this.distinctOf2 ? [] : null, f: this.ratio ? [] : null,
+        distinct: this.distinctOf ? new Map() : null, distinct2: this.distinctOf2 ? new Map() : null,
+      };
       if (this.keys.size >= this.maxKeys) this.evictOldest();
       this.keys.set(key, s);
     } else if (t - s.lastTime >= TOUCH_GRANULARITY_MS) {
@@ -144,19 +160,26 @@ export class WindowRule {
       this.keys.delete(key);
       this.keys.set(key, s);
     }
-    const ev: Event = {
-      t,
-      id: v.e.id,
-      status: v.e.status,
-      ip: v.e.ip ?? v.e.clientIp,
-      v: this.distinctOf ? firstValue(this.distinctOf(v)) : null,
-      v2: this.distinctOf2 ? firstValue(this.distinctOf2(v)) : null,
-      f: this.ratio ? this.ratio.test(v, null) : false,
-    };
-    s.events.push(ev);
-    if (ev.v !== null) s.distinct.set(ev.v, (s.distinct.get(ev.v) ?? 0) + 1);
-    if (ev.v2 !== null) s.distinct2.set(ev.v2, (s.distinct2.get(ev.v2) ?? 0) + 1);
-    if (ev.f) s.flagged++;
+    const e = v.e;
+    s.t.push(t);
+    s.id.push(e.id);
+    s.status.push(e.status ?? -1);
+    s.ip.push(e.ip ?? e.clientIp);
+    if (this.distinctOf) {
+      const value = firstValue(this.distinctOf(v));
+      s.v!.push(value);
+      if (value !== null) s.distinct!.set(value, (s.distinct!.get(value) ?? 0) + 1);
+    }
+    if (this.distinctOf2) {
+      const value2 = firstValue(this.distinctOf2(v));
+      s.v2!.push(value2);
+      if (value2 !== null) s.distinct2!.set(value2, (s.distinct2!.get(value2) ?? 0) + 1);
+    }
+    if (this.ratio) {
+      const flagged = this.ratio.test(v, null);
+      s.f!.push(flagged);
+      if (flagged) s.flagged++;
+    }
     if (spec.bucket) {
       s.level = Math.max(0, s.level - (Math.max(0, t - s.levelAt) / 1000) * spec.bucket.leakPerSecond) + 1;
       s.levelAt = Math.max(s.levelAt, t);
@@ -164,8 +187,12 @@ export class WindowRule {
     s.lastTime = Math.max(s.lastTime, t);
     this.prune(s, t);
 
+    // An open incident grows only while its thresholds still hold: once the burst is over, the
+    // key's ordinary traffic is not evidence, and the incident closes after a quiet gap (a later
+    // burst opens a new one instead of disappearing into an incident that never closes).
     const open = this.book.get(key);
     if (open) {
+      if (!this.holdsFor(s)) return false;
       addView(open, v);
       this.record(open, this.stats(s));
       this.book.touch(open);
@@ -175,14 +202,11 @@ export class WindowRule {
     const st = this.stats(s);
     const inc = newIncident(key, v, spec.key);
     // The evidence is the window that crossed the threshold, not only the request that tipped it.
-    const first = s.events[s.head];
-    inc.firstId = first.id;
-    inc.firstTime = first.t;
-    inc.ip = first.ip;
-    for (let i = s.head; i < s.events.length; i++) {
-      const e = s.events[i];
-      addToIncident(inc, e.id, e.t, e.status, e.ip);
-    }
+    const h = s.head;
+    inc.firstId = s.id[h];
+    inc.firstTime = s.t[h];
+    inc.ip = s.ip[h];
+    for (let i = h; i < s.t.length; i++) addToIncident(inc, s.id[i], s.t[i], statusOf(s.status[i]), s.ip[i]);
     this.record(inc, st);
     this.book.touch(inc);
     return true;

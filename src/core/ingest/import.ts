@@ -3,14 +3,17 @@
  * format, stream its records through the reader into the batched writer, and record provenance
  * (source file, sha256, entry index) and the outcome. A fatal read error keeps what came before it.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Db } from '../store/db.ts';
 import { ExchangeWriter } from '../store/writer.ts';
 import type { FileImportResult } from '../../shared/api.ts';
 import { openInput } from './open.ts';
-import { detectFormat } from './registry.ts';
+import type { OpenedInput } from './open.ts';
+import { detectFormat, FormatError } from './registry.ts';
+import { isZip, isZipShapedCapture, openZip } from './zip.ts';
+import type { OpenedZip } from './zip.ts';
 import { ReadError } from './reader.ts';
 
 export const MAX_REPORTED_ERRORS = 1000;
@@ -46,11 +49,18 @@ export function recoverInterruptedImports(db: Db): number {
   return db.prepare(`UPDATE sources SET status = 'partial', error = coalesce(error, 'import was interrupted'), finished_at = coalesce(finished_at, ?) WHERE status = 'running'`).run(Date.now()).changes;
 }
 
-export async function importFile(db: Db, file: { path: string; name?: string }, opts: ImportOptions = {}): Promise<FileImportResult> {
-  const started = performance.now();
-  const name = file.name ?? basename(file.path);
-  const errors: FileImportResult['errors'] = [];
-  const result = (fields: Partial<FileImportResult>): FileImportResult => ({
+/** Where an import reads from: a file, or a member of a zip archive already opened. */
+interface Source {
+  name: string;
+  path: string;
+  /** Set for a zip member: one that is no capture (a README) is skipped, not a failed import. */
+  member?: string;
+  sha256(): Promise<string>;
+  open(): Promise<OpenedInput>;
+}
+
+function resultFor(name: string, started: number, errors: FileImportResult['errors']): (fields: Partial<FileImportResult>) => FileImportResult {
+  return (fields) => ({
     file: name,
     format: 'unknown',
     imported: 0,
@@ -61,17 +71,96 @@ export async function importFile(db: Db, file: { path: string; name?: string }, 
     duplicate: false,
     ...fields,
   });
+}
 
-  let opened;
+export async function importFile(db: Db, file: { path: string; name?: string }, opts: ImportOptions = {}): Promise<FileImportResult> {
+  const name = file.name ?? basename(file.path);
+  return importSource(db, { name, path: file.path, sha256: () => sha256File(file.path, opts.signal), open: () => openInput(file.path, name) }, opts);
+}
+
+/**
+ * Imports a path: a zip archive no reader claims as a whole (a zip of HAR files, logs…) is opened
+ * and each member imported as `archive.zip!member`, one result each; any other file is one result.
+ */
+export async function importPath(db: Db, file: { path: string; name?: string }, opts: ImportOptions = {}): Promise<FileImportResult[]> {
+  const name = file.name ?? basename(file.path);
+  if (opts.format || !(await isArchiveOfCaptures(file.path, name))) return [await importFile(db, file, opts)];
+  const started = performance.now();
+  let zip: OpenedZip;
+  try {
+    zip = await openZip(file.path, statSync(file.path).size);
+  } catch (err) {
+    return [resultFor(name, started, [])({ format: 'zip', fatal: `not a readable zip archive: ${(err as Error).message} (at zip central directory)` })];
+  }
+  const results: FileImportResult[] = [];
+  try {
+    if (zip.members.length === 0) return [resultFor(name, started, [])({ format: 'zip', fatal: 'the zip archive holds no files (at zip central directory)' })];
+    for (const member of zip.members) {
+      if (opts.signal?.aborted) break;
+      const memberName = `${name}!${member.name}`;
+      if (member.refused) {
+        results.push(resultFor(memberName, performance.now(), [])({ fatal: `${member.refused} (at zip member ${member.name})` }));
+        continue;
+      }
+      const open = (): Promise<OpenedInput> => zip.open(member, memberName);
+      const sha256 = async (): Promise<string> => sha256Chunks((await open()).input.chunks(), opts.signal);
+      results.push(await importSource(db, { name: memberName, path: `${file.path}!${member.name}`, member: member.name, sha256, open }, opts));
+    }
+  } finally {
+    zip.close();
+  }
+  return results;
+}
+
+/** A zip that is not itself a zip-shaped capture (a Fiddler .saz is read whole by its reader). */
+async function isArchiveOfCaptures(path: string, name: string): Promise<boolean> {
+  let opened: OpenedInput;
+  try {
+    opened = await openInput(path, name);
+  } catch {
+    return false; // importFile reports why the file cannot be read
+  }
+  if (opened.compression !== 'none' || !isZip(opened.head)) return false;
+  let zip: OpenedZip;
+  try {
+    zip = await openZip(path, statSync(path).size);
+  } catch {
+    return true; // importPath reports the broken archive
+  }
+  zip.close();
+  return !isZipShapedCapture(zip.members.map((m) => m.name));
+}
+
+async function sha256Chunks(chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of chunks) {
+    if (signal?.aborted) throw new Error('cancelled');
+    hash.update(chunk);
+  }
+  return hash.digest('hex');
+}
+
+async function importSource(db: Db, source: Source, opts: ImportOptions): Promise<FileImportResult> {
+  const started = performance.now();
+  const name = source.name;
+  const errors: FileImportResult['errors'] = [];
+  const result = resultFor(name, started, errors);
+
+  let opened: OpenedInput | undefined;
   let format: string;
   let sha: string;
   let reader;
   try {
-    sha = await sha256File(file.path, opts.signal);
-    opened = await openInput(file.path, name);
+    sha = await source.sha256();
+    opened = await source.open();
     reader = detectFormat(opened.head, name, opts.format).reader;
     format = reader.id;
   } catch (err) {
+    if (err instanceof FormatError && source.member !== undefined) {
+      const what = opened && isZip(opened.head) ? 'a zip inside the zip (not expanded: unpack it first)' : 'not a format Cartograph reads';
+      errors.push({ at: `zip member ${source.member}`, message: `${what}; skipped` });
+      return result({ skipped: 1 });
+    }
     const e = err as Error & { at?: string };
     return result({ fatal: e.message });
   }
@@ -81,7 +170,7 @@ export async function importFile(db: Db, file: { path: string; name?: string }, 
   const now = Date.now();
   const sourceId = existing
     ? (db.prepare(`UPDATE sources SET status = 'running', error = NULL, started_at = ?, finished_at = NULL WHERE id = ?`).run(now, existing.id), existing.id)
-    : Number(db.prepare(`INSERT INTO sources (name, path, sha256, format, size, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)`).run(name, file.path, sha, format, opened.input.size, now).lastInsertRowid);
+    : Number(db.prepare(`INSERT INTO sources (name, path, sha256, format, size, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)`).run(name, source.path, sha, format, opened.input.size, now).lastInsertRowid);
 
   const writer = new ExchangeWriter(db, sourceId, { trustedProxies: opts.trustedProxies });
   // Fewer, larger checkpoints while bulk-writing; restored afterwards.

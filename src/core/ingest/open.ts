@@ -3,7 +3,8 @@
  * not the name), the head used for sniffing, and a count of file bytes consumed for progress.
  * Decompression is bounded so a compression bomb ends in a clear error, not an exhausted machine.
  */
-import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { createGunzip, createInflate, type Gunzip, type Inflate } from 'node:zlib';
 import { basename } from 'node:path';
 import { ReadError, type ReaderInput } from './reader.ts';
@@ -30,37 +31,32 @@ export function detectCompression(b: Uint8Array): Compression {
   return 'none';
 }
 
-function readRawHead(path: string, n: number): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(n);
-    const got = readSync(fd, buf, 0, n, 0);
-    return buf.subarray(0, got);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function decompressor(c: Compression): Gunzip | Inflate | null {
   return c === 'gzip' ? createGunzip({ chunkSize: CHUNK }) : c === 'zlib' ? createInflate({ chunkSize: CHUNK }) : null;
 }
 
-async function* stream(path: string, compression: Compression, size: number, counter: { n: number }): AsyncGenerator<Uint8Array> {
-  const raw = createReadStream(path, { highWaterMark: CHUNK });
-  raw.on('data', (c) => (counter.n += c.length));
+/** Opens a fresh stream of the file's bytes as stored (compressed or not). */
+export type RawSource = () => Promise<Readable>;
+
+async function* stream(open: RawSource, compression: Compression, limit: number, counter: { n: number }): AsyncGenerator<Uint8Array> {
+  const raw = await open();
+  raw.on('data', (c: Buffer) => (counter.n += c.length));
   const inflate = decompressor(compression);
   if (!inflate) {
-    for await (const chunk of raw) yield chunk as Buffer;
+    try {
+      for await (const chunk of raw) yield chunk as Buffer;
+    } finally {
+      raw.destroy();
+    }
     return;
   }
   raw.pipe(inflate);
   raw.on('error', (e) => inflate.destroy(e));
   let out = 0;
-  const limit = Math.max(MIN_BOMB_BYTES, size * MAX_EXPANSION);
   try {
     for await (const chunk of inflate) {
       out += (chunk as Buffer).length;
-      if (out > limit) throw new ReadError(`decompressed size exceeds ${limit} bytes (${MAX_EXPANSION}× the file): refusing a likely compression bomb`, `decompressed offset ${out}`);
+      if (out > limit) throw new ReadError(`decompressed size exceeds ${limit} bytes (over ${MAX_EXPANSION}× the file): refusing a likely compression bomb`, `decompressed offset ${out}`);
       yield chunk as Buffer;
     }
   } catch (err) {
@@ -72,26 +68,31 @@ async function* stream(path: string, compression: Compression, size: number, cou
   }
 }
 
-async function decompressedHead(path: string, compression: Compression, size: number): Promise<Uint8Array> {
+/** The first `n` bytes of a stream, or fewer when it is shorter or breaks early. */
+async function firstBytes(chunks: AsyncIterable<Uint8Array>, n: number): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  let n = 0;
+  let got = 0;
   try {
-    for await (const chunk of stream(path, compression, size, { n: 0 })) {
+    for await (const chunk of chunks) {
       parts.push(chunk);
-      n += chunk.length;
-      if (n >= HEAD_BYTES) break;
+      got += chunk.length;
+      if (got >= n) break;
     }
   } catch {
-    // A corrupt stream still sniffs on whatever decompressed; reading reports the error properly.
+    // A corrupt stream still sniffs on whatever came out; reading reports the error properly.
   }
-  return Buffer.concat(parts).subarray(0, HEAD_BYTES);
+  return Buffer.concat(parts).subarray(0, n);
 }
 
-export async function openInput(path: string, name = basename(path)): Promise<OpenedInput> {
-  const size = statSync(path).size;
-  const raw = readRawHead(path, HEAD_BYTES);
+/**
+ * Opens any byte source (a file, a zip member) for the readers. `size` is what progress counts
+ * against (the stored bytes); the bomb limit scales with it.
+ */
+export async function openSource(name: string, size: number, open: RawSource, minBombBytes = MIN_BOMB_BYTES): Promise<OpenedInput> {
+  const raw = await firstBytes(stream(open, 'none', Infinity, { n: 0 }), HEAD_BYTES);
   const compression = detectCompression(raw);
-  const head = compression === 'none' ? raw : await decompressedHead(path, compression, size);
+  const limit = Math.max(minBombBytes, size * MAX_EXPANSION);
+  const head = compression === 'none' ? raw : await firstBytes(stream(open, compression, limit, { n: 0 }), HEAD_BYTES);
   const counter = { n: 0 };
   return {
     compression,
@@ -102,8 +103,12 @@ export async function openInput(path: string, name = basename(path)): Promise<Op
       size,
       chunks: () => {
         counter.n = 0;
-        return stream(path, compression, size, counter);
+        return stream(open, compression, limit, counter);
       },
     },
   };
+}
+
+export async function openInput(path: string, name = basename(path), minBombBytes = MIN_BOMB_BYTES): Promise<OpenedInput> {
+  return openSource(name, statSync(path).size, async () => createReadStream(path, { highWaterMark: CHUNK }), minBombBytes);
 }

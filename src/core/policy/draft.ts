@@ -17,11 +17,11 @@ import { builtinPack } from '../detect/pack.ts';
 import { SIGNATURES } from '../detect/signatures.ts';
 import { defaultTemplateOf } from '../detect/template.ts';
 import { severityRank, type PredicateSpec, type RulePack, type Severity, type TemplateOf } from '../detect/types.ts';
-import { ipOf } from './evaluate.ts';
+import { actorOf, ipOf } from './evaluate.ts';
 import { compileEndpoint, type LineTest } from './match.ts';
 import { indexFindings, type FindingLike } from './simulate.ts';
 import {
-  DEFAULT_SIGNATURE_TARGETS, type AccessListRule, type BlockEndpointsRule, type EndpointRef, type JsonSchema, type Operation, type OperationParameter,
+  DEFAULT_SIGNATURE_TARGETS, type AccessListRule, type EndpointRef, type JsonSchema, type Operation, type OperationParameter,
   type Policy, type PolicyRule, type RateLimitRule, type RuleSource, type SignatureRule, type SignatureTarget,
 } from './types.ts';
 
@@ -48,6 +48,11 @@ export interface DraftOptions {
   denySeverity?: Severity;
   /** Most operations in the positive model (most-used first; default 2,000). */
   maxOperations?: number;
+  /**
+   * A shadow or zombie endpoint used successfully by at least this many legitimate actors is
+   * drafted log-only, not blocked: blocking it would break those clients (default 2).
+   */
+  inUseActors?: number;
 }
 
 export interface DraftInputs {
@@ -69,6 +74,8 @@ const ATTACK_CATEGORIES = new Set(['credential-stuffing', 'brute-force', 'bola',
 const RATE_CATEGORIES = new Set(['credential-stuffing', 'brute-force', 'scraping', 'resource-consumption']);
 const SIGNATURE_CATEGORIES = ['injection', 'ssrf', 'scanner'];
 const MAX_SOURCE_FINDINGS = 50;
+/** Distinct legitimate actors counted per shadow/zombie endpoint (enough to judge it in use). */
+const ACTOR_CAP = 1000;
 
 // ---------- per-window counting ----------
 
@@ -202,6 +209,23 @@ export function draftPolicy(inputs: DraftInputs): Policy {
   // Key by principal where the abuse came from authenticated principals, else by IP.
   for (const t of rateTargets.values()) t.key = t.findings.filter((f) => f.actor.principal).length > t.findings.length / 2 ? 'principal' : 'ip';
 
+  // Shadow and zombie endpoints, with who legitimately uses them (counted in the pass).
+  const inUseActors = o.inUseActors ?? 2;
+  const lifecycleTargets: { ep: EndpointRef; test: LineTest; findings: FindingLike[]; legitRequests: number; legitActors: Set<string> }[] = [];
+  const lifecycleByKey = new Map<string, (typeof lifecycleTargets)[number]>();
+  for (const f of byCategory(['shadow-api', 'zombie-api'])) {
+    if (!f.endpoint.path.startsWith('/')) continue;
+    const k = `${f.endpoint.host} ${f.endpoint.method} ${f.endpoint.path}`;
+    let t = lifecycleByKey.get(k);
+    if (!t) {
+      const ep: EndpointRef = { host: f.endpoint.host, method: f.endpoint.method, path: f.endpoint.path, reason: f.category === 'shadow-api' ? 'shadow: not in the published spec' : 'zombie: deprecated or superseded' };
+      t = { ep, test: compileEndpoint(ep), findings: [], legitRequests: 0, legitActors: new Set() };
+      lifecycleByKey.set(k, t);
+      lifecycleTargets.push(t);
+    }
+    t.findings.push(f);
+  }
+
   const scannerFindings = byCategory(['scanner']);
   const scannerUa = SIGNATURES.get('scanner-ua');
   const uaTokens = new Map<string, number>();
@@ -260,9 +284,17 @@ export function draftPolicy(inputs: DraftInputs): Policy {
       }
       if (useByKey.size < 200_000) useByKey.set(lookupKey, use);
     }
+    const legitOk = !flagged && e.status !== null && e.status >= 200 && e.status < 400;
+    if (legitOk) {
+      for (const t of lifecycleTargets) {
+        if (!t.test(e)) continue;
+        t.legitRequests++;
+        if (t.legitActors.size < ACTOR_CAP) t.legitActors.add(actorOf(e));
+      }
+    }
     if (use) {
       use.requests++;
-      if (!flagged && e.status !== null && e.status >= 200 && e.status < 400) {
+      if (legitOk) {
         use.legitOk++;
         if (!given && e.query.length > 1) {
           for (const part of e.query.slice(1).split('&')) {
@@ -371,31 +403,36 @@ export function draftPolicy(inputs: DraftInputs): Policy {
   }
 
   // ---------- shadow and zombie endpoints ----------
-  const lifecycle = byCategory(['shadow-api', 'zombie-api']).filter((f) => f.endpoint.path.startsWith('/'));
-  const blocked: EndpointRef[] = [];
-  const blockedKeys = new Set<string>();
-  for (const f of lifecycle) {
-    const k = `${f.endpoint.host} ${f.endpoint.method} ${f.endpoint.path}`;
-    if (blockedKeys.has(k)) continue;
-    blockedKeys.add(k);
-    blocked.push({ host: f.endpoint.host, method: f.endpoint.method, path: f.endpoint.path, reason: f.category === 'shadow-api' ? 'shadow: not in the published spec' : 'zombie: deprecated or superseded' });
-  }
-  if (blocked.length) {
-    const r: BlockEndpointsRule = {
+  const inUse = lifecycleTargets.filter((t) => t.legitActors.size >= inUseActors);
+  const unused = lifecycleTargets.filter((t) => t.legitActors.size < inUseActors);
+  const usage = (ts: typeof lifecycleTargets) => ts.map((t) => `${t.ep.method} ${t.ep.path}: ${t.legitRequests} request(s) from ${t.legitActors.size}${t.legitActors.size >= ACTOR_CAP ? '+' : ''} actor(s)`).join('; ');
+  if (unused.length) {
+    rules.push({
       id: 'block.shadow-zombie',
       type: 'block-endpoints',
       description: 'Endpoints serving traffic that the published spec does not document, or documents as deprecated.',
       action: 'block',
       enabled: true,
-      source: sourceOf(lifecycle, `${blocked.length} endpoint(s) from shadow-api/zombie-api findings.`),
-      endpoints: blocked,
+      source: sourceOf(unused.flatMap((t) => t.findings), `${unused.length} endpoint(s) from shadow-api/zombie-api findings, used successfully by fewer than ${inUseActors} actors behind no finding${unused.some((t) => t.legitRequests) ? ` (${usage(unused.filter((t) => t.legitRequests))})` : ''}.`),
+      endpoints: unused.map((t) => t.ep),
       methods: [],
-    };
-    rules.push(r);
+    });
+  }
+  if (inUse.length) {
+    rules.push({
+      id: 'watch.shadow-zombie',
+      type: 'block-endpoints',
+      description: 'Shadow or zombie endpoints legitimate clients still use: logged, to be blocked once those clients have moved off them.',
+      action: 'log',
+      enabled: true,
+      source: sourceOf(inUse.flatMap((t) => t.findings), `${inUse.length} endpoint(s) from shadow-api/zombie-api findings still used by legitimate actors (${usage(inUse)}); blocking them would break those clients.`),
+      endpoints: inUse.map((t) => t.ep),
+      methods: [],
+    });
   }
 
   // ---------- positive security model ----------
-  const isBlocked = blocked.map((b) => compileEndpoint(b));
+  const isBlocked = lifecycleTargets.filter((x) => x.legitActors.size < inUseActors).map((x) => x.test);
   const allowed = uses
     .filter((u) => u.legitOk > 0 && !isBlocked.some((t) => t({ host: u.ref.host, method: u.ref.method, path: u.ref.path })))
     .sort((a, b) => b.legitOk - a.legitOk || (a.ref.path < b.ref.path ? -1 : 1))

@@ -10,21 +10,33 @@ import type { ValidateFunction } from 'ajv';
 import { headerValue, type StoredExchange } from '../model/exchange.ts';
 import { urlDecode } from '../detect/decode.ts';
 import { ExchangeView } from '../detect/fields.ts';
-import { compilePredicate, type SignatureHit } from '../detect/predicates.ts';
-import { defaultTemplateOf } from '../detect/template.ts';
-import type { TemplateOf } from '../detect/types.ts';
+import { SIGNATURES } from '../detect/signatures.ts';
+import { SignatureScanner } from './signature-memo.ts';
 import { schemaAjv } from './load.ts';
-import { compileEndpoint, compileScope, compileTemplate, type LineTest } from './match.ts';
+import { compileEndpoint, compileScope, compileTemplate, type LineTest, type RequestLine } from './match.ts';
 import type { AccessListRule, BlockEndpointsRule, Operation, Policy, PolicyRule, PositiveModelRule, RateLimitRule, SignatureRule } from './types.ts';
 
 /** What one rule makes of one exchange: out of scope, in scope but no action, or acting (with why). */
 export type Verdict = null | false | string;
 
+/**
+ * What a rule can decide from the request line alone (host, method, path): computed once per
+ * distinct line and cached, so scopes, blocked endpoints and operation lookups cost nothing per
+ * exchange. `false` means out of scope; anything else is handed to `judge`.
+ */
+type LineFact = unknown;
+
 export interface CompiledRule {
   rule: PolicyRule;
+  line(r: RequestLine): LineFact;
   /** null: not in the rule's scope; false: looked at, nothing to do; string: acts, and why. */
-  judge(e: StoredExchange, view: () => ExchangeView): Verdict;
+  judge(e: StoredExchange, fact: LineFact, view: () => ExchangeView): Verdict;
 }
+
+type Compiled = Omit<CompiledRule, 'rule'>;
+
+/** A scope's line fact: in scope or not. */
+const scopeFact = (test: LineTest | null) => (test ? (r: RequestLine) => test(r) : () => true);
 
 const MAX_CACHE = 100_000;
 
@@ -50,12 +62,10 @@ function normaliseIp(ip: string): string | null {
   }
 }
 
-function compileRateLimit(r: RateLimitRule): CompiledRule['judge'] {
-  const scope = compileScope(r.scope);
+function compileRateLimit(r: RateLimitRule): Compiled {
   const rate = r.limit / r.windowMs; // requests per ms
   const state = new Map<string, { excess: number; last: number }>();
-  return (e) => {
-    if (scope && !scope(e)) return null;
+  const judge = (e: StoredExchange): Verdict => {
     const key = r.key === 'ip' ? ipOf(e) : e.principal;
     // Like NGINX, a request without a key value is not accounted.
     if (key === null) return false;
@@ -70,10 +80,10 @@ function compileRateLimit(r: RateLimitRule): CompiledRule['judge'] {
     s.last = Math.max(s.last, e.time);
     return false;
   };
+  return { line: scopeFact(compileScope(r.scope)), judge };
 }
 
-function compileAccessList(r: AccessListRule): CompiledRule['judge'] {
-  const scope = compileScope(r.scope);
+function compileAccessList(r: AccessListRule): Compiled {
   const ips = new Set((r.ips ?? []).map((ip) => normaliseIp(ip)!));
   const cidrs = (r.cidrs ?? []).map((c) => ipaddr.parseCIDR(c));
   const principals = new Set(r.principals ?? []);
@@ -115,8 +125,7 @@ function compileAccessList(r: AccessListRule): CompiledRule['judge'] {
   const checkIps = ips.size > 0 || cidrs.length > 0;
   const checkUa = uaContains.length > 0 || uaRegex.length > 0;
   const onlyCountries = !checkIps && !checkUa && principals.size === 0;
-  return (e) => {
-    if (scope && !scope(e)) return null;
+  const judge = (e: StoredExchange): Verdict => {
     let hit: string | null = null;
     const ip = ipOf(e);
     if (checkIps && ip !== null) hit = ipHit(ip);
@@ -134,20 +143,26 @@ function compileAccessList(r: AccessListRule): CompiledRule['judge'] {
     if (onlyCountries && !known) return false;
     return 'not on the allow list';
   };
+  return { line: scopeFact(compileScope(r.scope)), judge };
 }
 
-function compileBlockEndpoints(r: BlockEndpointsRule): CompiledRule['judge'] {
+function compileBlockEndpoints(r: BlockEndpointsRule): Compiled {
   const tests = r.endpoints.map((ep) => ({ ep, test: compileEndpoint(ep) }));
   const methods = new Set(r.methods);
-  return (e) => {
-    if (methods.has(e.method)) return `method ${e.method} is blocked`;
-    for (const { ep, test } of tests) if (test(e)) return `${ep.method} ${ep.path} is blocked${ep.reason ? ` (${ep.reason})` : ''}`;
-    return false;
+  // Every request is in scope: the line fact is the verdict itself (wrapped, as false means out of scope).
+  const line = (l: RequestLine): { v: Verdict } => {
+    if (methods.has(l.method)) return { v: `method ${l.method} is blocked` };
+    for (const { ep, test } of tests) if (test(l)) return { v: `${ep.method} ${ep.path} is blocked${ep.reason ? ` (${ep.reason})` : ''}` };
+    return { v: false };
   };
+  return { line, judge: (_e, fact) => (fact as { v: Verdict }).v };
 }
 
 interface CompiledOperation {
   op: Operation;
+  where: string;
+  queryRejecting: Map<string, string | false>;
+  queryAllowing: Map<string, string | false>;
   test: LineTest;
   /** Captures path placeholders in order, when any path parameter carries a schema. */
   pathCapture: RegExp | null;
@@ -181,6 +196,9 @@ function compileOperation(op: Operation): CompiledOperation {
     : null;
   return {
     op,
+    where: `${op.method} ${op.path}`,
+    queryRejecting: new Map(),
+    queryAllowing: new Map(),
     test: compileEndpoint({ host: op.host, method: op.method, path: op.path }),
     pathCapture: pathParams.size ? new RegExp(`^${compileTemplate(op.path).body.replaceAll('[^/]+', '([^/]+)')}$`) : null,
     pathNames,
@@ -201,11 +219,35 @@ function parseQuery(q: string): [string, string][] {
   return out;
 }
 
-function checkOperation(c: CompiledOperation, e: StoredExchange, rejectUnknown: boolean): string | false {
-  const where = `${c.op.method} ${c.op.path}`;
+function checkPath(c: CompiledOperation, path: string): string | false {
+  if (!c.pathCapture) return false;
+  const m = c.pathCapture.exec(path);
+  if (!m) return false;
+  for (let i = 0; i < c.pathNames.length; i++) {
+    const v = c.pathParams.get(c.pathNames[i]);
+    if (v && !v(coerce(urlDecode(m[i + 1]), v.schema as Record<string, unknown>))) return `${c.where}: path parameter ${c.pathNames[i]} ${v.errors?.[0]?.message ?? 'is invalid'}`;
+  }
+  return false;
+}
+
+/** The query's verdict for an operation: a function of the query string, so cached per string. */
+function checkQuery(c: CompiledOperation, query: string, rejectUnknown: boolean): string | false {
+  const memo = rejectUnknown ? c.queryRejecting : c.queryAllowing;
+  const known = memo.get(query);
+  if (known !== undefined) return known;
+  const v = checkQueryUncached(c, query, rejectUnknown);
+  if (query.length <= 2048) {
+    if (memo.size >= MAX_CACHE) memo.clear();
+    memo.set(query, v);
+  }
+  return v;
+}
+
+function checkQueryUncached(c: CompiledOperation, query: string, rejectUnknown: boolean): string | false {
+  const where = c.where;
   const seen = new Set<string>();
-  if (e.query.length > 1) {
-    for (const [name, value] of parseQuery(e.query)) {
+  if (query.length > 1) {
+    for (const [name, value] of parseQuery(query)) {
       const p = c.query.get(name);
       if (!p) {
         if (rejectUnknown) return `${where}: undeclared query parameter ${JSON.stringify(name)}`;
@@ -216,6 +258,13 @@ function checkOperation(c: CompiledOperation, e: StoredExchange, rejectUnknown: 
     }
   }
   for (const [name, p] of c.query) if (p.required && !seen.has(name)) return `${where}: required query parameter ${name} is missing`;
+  return false;
+}
+
+function checkOperation(c: CompiledOperation, e: StoredExchange, rejectUnknown: boolean): string | false {
+  const where = c.where;
+  const q = checkQuery(c, e.query, rejectUnknown);
+  if (q !== false) return q;
   for (const h of c.headers) {
     const v = headerValue(e.requestHeaders, h.name);
     if (v === undefined) {
@@ -223,15 +272,6 @@ function checkOperation(c: CompiledOperation, e: StoredExchange, rejectUnknown: 
       continue;
     }
     if (h.validate && !h.validate(coerce(v, h.validate.schema as Record<string, unknown>))) return `${where}: header ${h.name} ${h.validate.errors?.[0]?.message ?? 'is invalid'}`;
-  }
-  if (c.pathCapture) {
-    const m = c.pathCapture.exec(e.path);
-    if (m) {
-      for (let i = 0; i < c.pathNames.length; i++) {
-        const v = c.pathParams.get(c.pathNames[i]);
-        if (v && !v(coerce(urlDecode(m[i + 1]), v.schema as Record<string, unknown>))) return `${where}: path parameter ${c.pathNames[i]} ${v.errors?.[0]?.message ?? 'is invalid'}`;
-      }
-    }
   }
   if (c.body) {
     const body = e.requestBody;
@@ -256,7 +296,7 @@ function checkOperation(c: CompiledOperation, e: StoredExchange, rejectUnknown: 
   return false;
 }
 
-function compilePositiveModel(r: PositiveModelRule): CompiledRule['judge'] {
+function compilePositiveModel(r: PositiveModelRule): Compiled {
   const ops = r.operations.map(compileOperation);
   const byMethod = new Map<string, CompiledOperation[]>();
   for (const c of ops) {
@@ -266,39 +306,38 @@ function compilePositiveModel(r: PositiveModelRule): CompiledRule['judge'] {
   }
   // Literal paths before templated ones, so /users/me wins over /users/{id}.
   for (const list of byMethod.values()) list.sort((a, b) => Number(compileTemplate(a.op.path).literal) - Number(compileTemplate(b.op.path).literal)).reverse();
-  const lookup = bounded<string, CompiledOperation | null>();
   const reject = r.unknownParameters === 'reject';
-  return (e) => {
-    const key = `${e.host} ${e.method} ${e.path}`;
-    let op = lookup.get(key);
-    if (op === undefined) {
-      op = byMethod.get(e.method)?.find((c) => c.test(e)) ?? null;
-      lookup.set(key, op);
-    }
-    if (op === null) return `${e.method} ${e.path} is not an allowed operation`;
-    return checkOperation(op, e, reject);
+  // The line fact: the operation and what its path parameters say, or the rejection.
+  const line = (l: RequestLine): { op: CompiledOperation | null; path: string | false } => {
+    const op = byMethod.get(l.method)?.find((c) => c.test(l)) ?? null;
+    return op ? { op, path: checkPath(op, l.path) } : { op: null, path: `${l.method} ${l.path} is not an allowed operation` };
+  };
+  return {
+    line,
+    judge: (e, fact) => {
+      const f = fact as ReturnType<typeof line>;
+      return f.op === null || f.path !== false ? f.path : checkOperation(f.op, e, reject);
+    },
   };
 }
 
-function compileSignature(r: SignatureRule): CompiledRule['judge'] {
-  const scope = compileScope(r.scope);
-  const pred = compilePredicate({ signature: r.signatures.join(','), targets: r.targets });
-  return (e, view) => {
-    if (scope && !scope(e)) return null;
-    const hits: SignatureHit[] = [];
-    if (!pred.test(view(), hits)) return false;
-    const h = hits[0];
-    return h ? `${h.library} signature in ${h.where}: ${h.snippet.slice(0, 60)}` : 'signature matched';
+function compileSignature(r: SignatureRule, scanner: SignatureScanner): Compiled {
+  scanner.add(r);
+  const rule = { targets: r.targets, libraries: r.signatures.map((n) => SIGNATURES.get(n)!) };
+  const judge = (e: StoredExchange, _fact: LineFact, view: () => ExchangeView): Verdict => {
+    const h = scanner.test(rule, e, view);
+    return h === null ? false : `${h.library} signature in ${h.where}: ${h.snippet.slice(0, 60)}`;
   };
+  return { line: scopeFact(compileScope(r.scope)), judge };
 }
 
-export function compileRule(rule: PolicyRule): CompiledRule {
+export function compileRule(rule: PolicyRule, scanner: SignatureScanner): CompiledRule {
   switch (rule.type) {
-    case 'rate-limit': return { rule, judge: compileRateLimit(rule) };
-    case 'access-list': return { rule, judge: compileAccessList(rule) };
-    case 'block-endpoints': return { rule, judge: compileBlockEndpoints(rule) };
-    case 'positive-model': return { rule, judge: compilePositiveModel(rule) };
-    case 'signature': return { rule, judge: compileSignature(rule) };
+    case 'rate-limit': return { rule, ...compileRateLimit(rule) };
+    case 'access-list': return { rule, ...compileAccessList(rule) };
+    case 'block-endpoints': return { rule, ...compileBlockEndpoints(rule) };
+    case 'positive-model': return { rule, ...compilePositiveModel(rule) };
+    case 'signature': return { rule, ...compileSignature(rule, scanner) };
   }
 }
 
@@ -310,18 +349,44 @@ export interface CompiledPolicy {
   judge(e: StoredExchange): Verdict[];
 }
 
-export function compilePolicy(policy: Policy, opts: { templateOf?: TemplateOf } = {}): CompiledPolicy {
-  const templateOf = opts.templateOf ?? defaultTemplateOf;
-  const rules = policy.rules.filter((r) => r.enabled).map(compileRule);
+export function compilePolicy(policy: Policy): CompiledPolicy {
+  // The signature rules share one scanner: each target kind is scanned once per exchange with
+  // every library any rule wants there, and memoised across exchanges (signature-memo.ts).
+  const scanner = new SignatureScanner();
+  const rules = policy.rules.filter((r) => r.enabled).map((r) => compileRule(r, scanner));
   const needsBodies = rules.some(({ rule: r }) => (r.type === 'signature' && r.targets.includes('body')) || (r.type === 'positive-model' && r.operations.some((o) => o.requestBody?.schema)));
   const verdicts: Verdict[] = new Array(rules.length);
+  // host → method → path → each rule's line fact.
+  const lines = new Map<string, Map<string, Map<string, LineFact[]>>>();
+  let cachedLines = 0;
+  const factsOf = (e: StoredExchange): LineFact[] => {
+    let byMethod = lines.get(e.host);
+    if (!byMethod) lines.set(e.host, (byMethod = new Map()));
+    let byPath = byMethod.get(e.method);
+    if (!byPath) byMethod.set(e.method, (byPath = new Map()));
+    let facts = byPath.get(e.path);
+    if (!facts) {
+      facts = rules.map((c) => c.line(e));
+      if (++cachedLines > MAX_CACHE) {
+        lines.clear();
+        cachedLines = 0;
+      } else byPath.set(e.path, facts);
+    }
+    return facts;
+  };
   return {
     rules,
     needsBodies,
     judge(e) {
       let v: ExchangeView | null = null;
-      const view = () => (v ??= new ExchangeView(e, templateOf(e)));
-      for (let i = 0; i < rules.length; i++) verdicts[i] = rules[i].judge(e, view);
+      // Signature targets never read the endpoint template: no templating per exchange.
+      const view = () => (v ??= new ExchangeView(e, '', scanner.plan));
+      scanner.begin();
+      const facts = factsOf(e);
+      for (let i = 0; i < rules.length; i++) {
+        const f = facts[i];
+        verdicts[i] = f === false ? null : rules[i].judge(e, f, view);
+      }
       return verdicts;
     },
   };

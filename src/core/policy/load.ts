@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Ajv, type ErrorObject } from 'ajv';
 import ipaddr from 'ipaddr.js';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { isNode, isScalar, LineCounter, parse as parseYaml, parseDocument, stringify as stringifyYaml } from 'yaml';
 import schema from '../../../resources/schemas/policy.schema.json' with { type: 'json' };
 import { parseDuration } from '../detect/pack.ts';
 import { SIGNATURES } from '../detect/signatures.ts';
@@ -16,6 +16,12 @@ import { DEFAULT_SIGNATURE_TARGETS, type Policy, type PolicyRule, type Signature
 
 export class PolicyError extends Error {
   override name = 'PolicyError';
+  /** JSON pointer into the document (e.g. /rules/2/limit) when the error is about one place. */
+  pointer?: string;
+  constructor(message: string, pointer?: string) {
+    super(message);
+    if (pointer !== undefined) this.pointer = pointer;
+  }
 }
 
 /** Largest policy text read (a drafted policy for a big API is a few hundred KB). */
@@ -44,21 +50,35 @@ export function policyFromDocument(doc: unknown, source = 'policy'): Policy {
   if (!validateDocument(doc)) {
     const errors = validateDocument.errors ?? [];
     const deepest = errors.reduce((a, b) => (b.instancePath.length > a.instancePath.length ? b : a), errors[0]);
+    // An unwanted property is the place to point at, not the object holding it.
+    const params = (deepest?.params ?? {}) as { propertyName?: string; additionalProperty?: string };
+    const extra = deepest?.propertyName ?? params.propertyName ?? params.additionalProperty;
+    const pointer = `${deepest?.instancePath ?? ''}${extra !== undefined ? `/${extra.replace(/~/g, '~0').replace(/\//g, '~1')}` : ''}`;
     const m = /^\/rules\/(\d+)(\/.*)?$/.exec(deepest?.instancePath ?? '');
     if (m && deepest) {
       const rule = ((doc as { rules: unknown[] }).rules[Number(m[1])] ?? {}) as { id?: unknown };
       const id = typeof rule.id === 'string' ? rule.id : `#${Number(m[1]) + 1} (no id)`;
-      throw new PolicyError(`${source}: rule ${id}: ${ajvMessage({ ...deepest, instancePath: m[2] ?? '' })}`);
+      throw new PolicyError(`${source}: rule ${id}: ${ajvMessage({ ...deepest, instancePath: m[2] ?? '' })}`, pointer);
     }
-    throw new PolicyError(`${source}: ${deepest ? ajvMessage(deepest) : 'invalid policy'}`);
+    throw new PolicyError(`${source}: ${deepest ? ajvMessage(deepest) : 'invalid policy'}`, pointer);
   }
   const d = doc as Raw;
   const seen = new Set<string>();
-  const rules = (d.rules as Raw[]).map((r) => {
+  const rules = (d.rules as Raw[]).map((r, i) => {
     const id = r.id as string;
-    if (seen.has(id)) throw new PolicyError(`${source}: rule ${id}: /id: duplicate rule id`);
+    if (seen.has(id)) throw new PolicyError(`${source}: rule ${id}: /id: duplicate rule id`, `/rules/${i}/id`);
     seen.add(id);
-    return normaliseRule(r, `${source}: rule ${id}`);
+    const at = `${source}: rule ${id}`;
+    try {
+      return normaliseRule(r, at);
+    } catch (err) {
+      // Rule checks name the field right after the rule ("<at>: /cidrs/0: …"): make it a pointer.
+      if (err instanceof PolicyError && err.pointer === undefined) {
+        const field = err.message.startsWith(`${at}: /`) ? /^\/[^:\s]*/.exec(err.message.slice(at.length + 2))?.[0] ?? '' : '';
+        err.pointer = `/rules/${i}${field}`;
+      }
+      throw err;
+    }
   });
   const policy: Policy = { name: d.name as string, rules };
   if (d.description !== undefined) policy.description = d.description as string;
@@ -159,6 +179,58 @@ function checkSchema(s: unknown, where: string): void {
     throw new PolicyError(`${where}: not a usable JSON Schema: ${(err as Error).message}`);
   }
 }
+
+export interface PolicyProblem {
+  message: string;
+  /** JSON pointer of the place, when known. */
+  pointer: string | null;
+  /** 1-based range in the text. */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/**
+ * Parses and checks a policy text for an editor: the policy, or the first problem with where it
+ * is in the text (YAML syntax errors at their position; schema and rule errors at the node the
+ * pointer names, or its nearest ancestor present in the text).
+ */
+export function checkPolicyText(text: string, source = 'policy'): { policy: Policy | null; problems: PolicyProblem[] } {
+  const lines = new LineCounter();
+  const at = (offset: number, end: number) => {
+    const a = lines.linePos(Math.min(offset, text.length));
+    const b = lines.linePos(Math.min(Math.max(end, offset), text.length));
+    return { line: a.line, column: a.col, endLine: b.line, endColumn: b.col };
+  };
+  if (text.length > MAX_POLICY_BYTES) return { policy: null, problems: [{ message: `${source}: policy is ${text.length} bytes, more than the ${MAX_POLICY_BYTES} allowed`, pointer: null, line: 1, column: 1, endLine: 1, endColumn: 1 }] };
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    return { policy: null, problems: [{ message: `${source}: not valid YAML: ${e.message.split('\n')[0]}`, pointer: null, ...at(e.pos[0], e.pos[1]) }] };
+  }
+  try {
+    return { policy: parsePolicy(text, source), problems: [] };
+  } catch (err) {
+    if (!(err instanceof PolicyError)) throw err;
+    const segments = (err.pointer ?? '').split('/').slice(1).map((x) => (/^\d+$/.test(x) ? Number(x) : x.replace(/~1/g, '/').replace(/~0/g, '~')));
+    let range: [number, number] = [0, 0];
+    for (let n = segments.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
+      if (isNode(node) && node.range) {
+        // A mapping or list spans many lines: mark its first line only.
+        const [start, valueEnd] = node.range;
+        const eol = text.indexOf('\n', start);
+        range = [start, isScalar(node) ? valueEnd : eol === -1 ? valueEnd : Math.min(valueEnd, eol)];
+        break;
+      }
+    }
+    return { policy: null, problems: [{ message: err.message, pointer: err.pointer ?? null, ...at(range[0], range[1]) }] };
+  }
+}
+
+/** The JSON Schema policy documents follow (for editors). */
+export const POLICY_SCHEMA: Readonly<Record<string, unknown>> = schema;
 
 /** Parses a policy file's text (YAML or JSON). */
 export function parsePolicy(text: string, source = 'policy'): Policy {

@@ -7,7 +7,6 @@
 import type { Db } from '../store/db.ts';
 import { iterateExchanges } from '../store/exchanges.ts';
 import type { StoredExchange } from '../model/exchange.ts';
-import type { TemplateOf } from '../detect/types.ts';
 import { actorOf, compilePolicy, ipOf } from './evaluate.ts';
 import { policyRevision } from './load.ts';
 import type { Action, Policy, RuleType } from './types.ts';
@@ -84,7 +83,6 @@ export interface SimulationResult {
 export interface SimulateOptions {
   findings?: readonly FindingLike[];
   findingIndex?: FindingIndex;
-  templateOf?: TemplateOf;
   /** Actors listed per rule (default 10). */
   topN?: number;
   /** Sample exchange ids kept per rule and class (default 10). */
@@ -109,7 +107,7 @@ const EMPTY_INDEX: FindingIndex = { ips: new Set(), principals: new Set(), reque
 
 export function simulatePolicy(source: Db | Iterable<StoredExchange>, policy: Policy, opts: SimulateOptions = {}): SimulationResult {
   const started = performance.now();
-  const compiled = compilePolicy(policy, { templateOf: opts.templateOf });
+  const compiled = compilePolicy(policy);
   const index = opts.findingIndex ?? (opts.findings ? indexFindings(opts.findings) : EMPTY_INDEX);
   const topN = opts.topN ?? 10;
   const maxSamples = opts.samples ?? 10;

@@ -16,6 +16,13 @@ import { recoverInterruptedImports } from '../ingest/import.ts';
 import { startImportJob } from '../ingest/job.ts';
 import { ensureSampleWorkspace } from './sample.ts';
 import { detectHandlers } from './handlers/detect.ts';
+import { graphHandlers } from './handlers/graph.ts';
+import { replayHandlers } from './handlers/replay.ts';
+import { exportHandlers } from './handlers/export.ts';
+import { ingestHandlers } from './handlers/ingest.ts';
+import { specHandlers } from './handlers/spec.ts';
+import { inventoryHandlers } from './handlers/inventory.ts';
+import { policyHandlers } from './handlers/policy.ts';
 
 export interface ServiceOptions {
   /** Folder for recent-workspace list, uploads bookkeeping and the sample workspace. */
@@ -40,6 +47,8 @@ export interface ServiceContext {
   emit: ServiceOptions['emit'];
   /** Announces that these tables changed so views showing them refresh. */
   changed(...tables: string[]): void;
+  /** A web-mode upload (POST /upload) handed over to a handler, which then owns and removes its file. */
+  takeUpload(id: string): { path: string; name: string } | undefined;
 }
 
 /** Handlers for one feature's slice of the Api (see src/shared/api-*.ts). */
@@ -59,6 +68,13 @@ const RECENT_MAX = 10;
 function featureHandlers(ctx: ServiceContext) {
   return {
     ...detectHandlers(ctx),
+    ...graphHandlers(ctx),
+    ...replayHandlers(ctx),
+    ...exportHandlers(ctx),
+    ...ingestHandlers(ctx),
+    ...specHandlers(ctx),
+    ...inventoryHandlers(ctx),
+    ...policyHandlers(ctx),
   };
 }
 
@@ -122,7 +138,12 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
 
   const changed = (...tables: string[]): void => opts.emit('workspace.changed', { tables });
 
-  const ctx: ServiceContext = { db: () => db, dbPath: () => dbPath, userDataDir: opts.userDataDir, resourcesDir: opts.resourcesDir, emit: opts.emit, changed };
+  const takeUpload = (id: string): { path: string; name: string } | undefined => {
+    const up = uploads.get(id);
+    uploads.delete(id);
+    return up;
+  };
+  const ctx: ServiceContext = { db: () => db, dbPath: () => dbPath, userDataDir: opts.userDataDir, resourcesDir: opts.resourcesDir, emit: opts.emit, changed, takeUpload };
 
   const handlers: Handlers = {
     // Feature slices of the Api (src/shared/api-*.ts) plug in here.

@@ -170,6 +170,59 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 4,
+    name: 'inventory: distinct paths, endpoint accumulators, template decisions, flags, incremental state',
+    sql: `
+      -- Distinct concrete paths per host+method with hits; template is what the last build made of it.
+      CREATE TABLE inventory_paths (
+        host TEXT NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        keys TEXT,
+        template TEXT,
+        PRIMARY KEY (host, method, path)
+      ) STRICT, WITHOUT ROWID;
+
+      -- One row per endpoint template; state is the accumulator (JSON) later imports fold into.
+      CREATE TABLE inventory_endpoints (
+        id TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        method TEXT NOT NULL,
+        template TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX inventory_endpoints_host ON inventory_endpoints(host, template);
+
+      -- Analyst decisions (merge/split/rename at a template prefix) outlive rebuilds and imports.
+      CREATE TABLE inventory_decisions (
+        id INTEGER PRIMARY KEY,
+        host TEXT NOT NULL,
+        method TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('merge','split','rename')),
+        name TEXT,
+        created_at INTEGER NOT NULL,
+        UNIQUE (host, method, prefix, kind)
+      ) STRICT;
+
+      -- Badges other stages set on endpoints (spec diff: shadow, zombie, orphan), by source.
+      CREATE TABLE inventory_flags (
+        host TEXT NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        flag TEXT NOT NULL,
+        source TEXT NOT NULL,
+        PRIMARY KEY (host, method, path, flag, source)
+      ) STRICT, WITHOUT ROWID;
+
+      -- last exchange id folded in, catalogue fingerprint, decisions generation, build time.
+      CREATE TABLE inventory_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+    `,
+  },
+  {
     version: 5,
     name: 'replay: scope, environments, replays, identity-swap verdicts',
     sql: `
@@ -226,6 +279,18 @@ export const migrations: readonly Migration[] = [
         created_at INTEGER NOT NULL,
         PRIMARY KEY (finding_id, replay_id)
       ) STRICT, WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 6,
+    name: 'policy: the workspace policy document',
+    sql: `
+      -- The policy text as the analyst last saved it (YAML, possibly invalid while being edited).
+      CREATE TABLE policy_documents (
+        slot TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
     `,
   },
 ];

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { basename } from 'node:path';
 import type { FileImportResult } from '../../shared/api.ts';
 import { openWorkspace } from '../store/db.ts';
-import { importFile } from '../ingest/import.ts';
+import { importPath } from '../ingest/import.ts';
 
 export interface ImportJobData {
   jobId: string;
@@ -30,15 +30,17 @@ async function run(port: NonNullable<typeof parentPort>, data: ImportJobData): P
     for (const [fileIndex, file] of data.files.entries()) {
       if (abort.signal.aborted) break;
       const name = file.name ?? basename(file.path);
-      const result = await importFile(db, file, {
+      const results = await importPath(db, file, {
         format: data.format,
         options: data.options,
         signal: abort.signal,
         progressEveryMs: 200,
         onProgress: (p) => post({ type: 'progress', file: name, fileIndex, ...p, entriesTotal: entriesBefore + p.entries }),
       });
-      entriesBefore += result.imported;
-      post({ type: 'file', result });
+      for (const result of results) {
+        entriesBefore += result.imported;
+        post({ type: 'file', result });
+      }
     }
   } finally {
     db.close();

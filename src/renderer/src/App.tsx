@@ -8,6 +8,7 @@ import { PathDialog, type PathRequest } from './components/PathDialog.tsx';
 import { importFiles, importPaths } from './components/importFiles.ts';
 import { ShortcutsHelp } from './components/ShortcutsHelp.tsx';
 import { ImportDialog } from './components/ImportDialog.tsx';
+import { ExportDialog } from './components/ExportDialog.tsx';
 
 const CAPTURE_FILTERS = [{ name: 'Captures and logs', extensions: ['har', 'zhar', 'json', 'mitm', 'flow', 'xml', 'saz', 'chlsj', 'pcap', 'pcapng', 'log', 'gz', 'jsonl', 'txt'] }, { name: 'All files', extensions: ['*'] }];
 
@@ -22,6 +23,7 @@ export function App() {
   const [pathRequest, setPathRequest] = useState<PathRequest | null>(null);
   const [help, setHelp] = useState(false);
   const [importDialog, setImportDialog] = useState(false);
+  const [exportDialog, setExportDialog] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
 
   const askPath = (title: string, action: string, initial?: string): Promise<string | null> =>
@@ -148,6 +150,9 @@ export function App() {
           <button className="ghost" data-testid="import-dialog-button" onClick={() => setImportDialog(true)} title="Choose files, check the detected formats and preview them before importing">
             Import with preview…
           </button>
+          <button className="ghost" data-testid="export-button" onClick={() => setExportDialog(true)} title="Export the filtered traffic as HAR 1.2, secrets redacted">
+            Export HAR…
+          </button>
         </nav>
         <input
           ref={fileInput}
@@ -187,6 +192,7 @@ export function App() {
       {pathRequest && <PathDialog request={pathRequest} />}
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
       {importDialog && <ImportDialog onClose={() => setImportDialog(false)} />}
+      {exportDialog && <ExportDialog onClose={() => setExportDialog(false)} />}
       <Toasts />
     </div>
   );

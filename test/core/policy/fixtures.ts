@@ -3,7 +3,7 @@
  * builders, and a real NGINX started in a temp prefix.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -136,6 +136,9 @@ export const hasNginx = existsSync(NGINX);
 /** The http {} skeleton with every path inside `dir` (pid, temp paths, logs). */
 export function nginxConf(dir: string, opts: { port: number; http?: string; server: string; modules?: string[] }): string {
   for (const d of ['tmp', 'logs', 'www']) mkdirSync(join(dir, d), { recursive: true });
+  // Started as root, NGINX serves files from unprivileged workers: they must be able to read www.
+  chmodSync(dir, 0o755);
+  chmodSync(join(dir, 'www'), 0o755);
   return [
     ...(opts.modules ?? []).map((m) => `load_module ${m};`),
     `pid ${join(dir, 'nginx.pid')};`,

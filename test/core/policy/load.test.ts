@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePolicy, PolicyError, policyRevision, policyToYaml } from '../../../src/core/policy/load.ts';
+import { checkPolicyText, parsePolicy, PolicyError, policyRevision, policyToYaml } from '../../../src/core/policy/load.ts';
 import { FULL_POLICY_YAML, fullPolicy } from './fixtures.ts';
 
 function error(yaml: string): string {
@@ -78,5 +78,29 @@ describe('policy documents', () => {
     const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n`;
     expect(error(bomb)).toMatch(/not valid YAML|policy/);
     expect(FULL_POLICY_YAML.length).toBeLessThan(10_000);
+  });
+});
+
+describe('checkPolicyText (the editor\'s validation)', () => {
+  const at = (text: string) => {
+    const { policy, problems } = checkPolicyText(text);
+    expect(policy).toBeNull();
+    const p = problems[0];
+    return { ...p, text: text.split('\n')[p.line - 1].slice(p.column - 1, p.endLine === p.line ? p.endColumn - 1 : undefined) };
+  };
+
+  it('returns the policy when valid', () => {
+    expect(checkPolicyText(one(RATE))).toEqual({ policy: parsePolicy(one(RATE)), problems: [] });
+  });
+
+  it('places schema, rule and YAML errors on the offending text', () => {
+    expect(at(one(RATE.replace('limit: 10', 'limit: -1')))).toMatchObject({ pointer: '/rules/0/limit', line: 9, text: '-1' });
+    expect(at(one(`${RATE}\n  mode: deny`))).toMatchObject({ pointer: '/rules/0/mode', text: 'deny', message: expect.stringMatching(/"mode" is not allowed/) });
+    const cidr = RATE.replace(/type: rate-limit[\s\S]*/, 'type: access-list\n  action: block\n  mode: deny\n  source: {origin: manual}\n  cidrs: [10.0.0.0/8, 10.0.0.0/33]');
+    expect(at(one(cidr))).toMatchObject({ pointer: '/rules/0/cidrs/1', text: '10.0.0.0/33' });
+    // A missing property: the rule itself (its first line).
+    expect(at(one(RATE.replace('  limit: 10\n', '')))).toMatchObject({ pointer: '/rules/0', line: 4 });
+    expect(at('name: t\nrules: [unclosed\n')).toMatchObject({ pointer: null, message: expect.stringMatching(/not valid YAML/) });
+    expect(at(one(`${RATE}\n${RATE}`))).toMatchObject({ pointer: '/rules/1/id', text: 'r1' });
   });
 });

@@ -3,7 +3,7 @@ import { emptyExchange } from '../../model/exchange.ts';
 import type { Exchange } from '../../model/exchange.ts';
 import { headText, ReadError } from '../reader.ts';
 import type { ReadItem, Reader } from '../reader.ts';
-import { DEFAULT_MAX_DOCUMENT_BYTES, isRecord, readWhole, sizeOption, str, stripBom } from './lib/bytes.ts';
+import { DEFAULT_MAX_DOCUMENT_BYTES, MAX_NESTING, nestsDeeperThan, isRecord, readWhole, sizeOption, str, stripBom } from './lib/bytes.ts';
 import { addDefaultHeader, lookupFrom, looseUrl, multipartBody, resolveTemplate } from './lib/template.ts';
 
 /**
@@ -78,7 +78,8 @@ function requestToExchange(r: Json, resolve: (s: string) => string): Exchange {
 
 function parseDocument(text: string): unknown {
   const t = stripBom(text).trimStart();
-  if (t.startsWith('{')) return JSON.parse(t);
+  if (t.startsWith('{') || t.startsWith('[')) return JSON.parse(t);
+  if (nestsDeeperThan(t)) throw new Error(`nested deeper than ${MAX_NESTING} levels`);
   return parseYaml(t, { maxAliasCount: 100 });
 }
 

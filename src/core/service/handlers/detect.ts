@@ -221,6 +221,12 @@ export function detectHandlers(ctx: ServiceContext): FeatureHandlers<typeof dete
 
     'rules.schema': () => readFileSync(join(ctx.resourcesDir, 'schemas', 'rule-pack.schema.json'), 'utf8'),
 
+    'rules.source': ({ id }) => {
+      const rule = packFor().pack.rules.find((r) => r.id === id);
+      if (!rule) throw new ApiError('not-found', `no built-in rule ${id}`);
+      return readFileSync(rule.source, 'utf8');
+    },
+
     'rules.test': ({ yaml }) => testRules(ctx.db(), yaml),
 
     'actor.timeline': (q) => actorTimeline(ctx.db(), q),

@@ -20,7 +20,7 @@ export function takeToken(): string | null {
   return sessionStorage.getItem(TOKEN_STORAGE_KEY);
 }
 
-export function createWebTransport(token: string): ApiTransport & { upload(file: File, onProgress?: (sent: number) => void): Promise<string> } {
+export function createWebTransport(token: string): ApiTransport & { upload(file: File, onProgress?: (sent: number) => void): Promise<string>; download(name: string): Promise<Blob> } {
   const listeners = new Map<string, Set<Listener>>();
   let source: EventSource | null = null;
   const connect = (): void => {
@@ -62,6 +62,12 @@ export function createWebTransport(token: string): ApiTransport & { upload(file:
       if (!res.ok) return fail(res);
       return ((await res.json()) as { uploadId: string }).uploadId;
     },
+    /** A file the service wrote to its exports folder (export.har's `download` name). */
+    async download(name) {
+      const res = await fetch(`${API_PREFIX}/download/${encodeURIComponent(name)}`, { headers: { Authorization: `Bearer ${token}` } });
+      if (!res.ok) return fail(res);
+      return res.blob();
+    },
   };
 }
 
@@ -90,4 +96,6 @@ export const api = {
   },
   /** Web mode: streams a dropped or picked file to the server; returns the id import.start takes. */
   upload: web?.upload,
+  /** Web mode: fetches a file the service exported (see export.har). */
+  download: web?.download,
 };

@@ -30,6 +30,10 @@ interface State {
   setView(view: string): void;
   /** Switches to the traffic view showing what `filter` matches (e.g. a finding's or a node's exchanges). */
   showTraffic(filter: string): void;
+  /** Exchange open in the replay view's editor. */
+  replayExchangeId: number | null;
+  /** Switches to the replay view with this exchange in the editor. */
+  openReplay(id: number): void;
   applyFilter(filter: string): void;
   setFilterError(e: State['filterError']): void;
   setSort(column: SortColumn): void;
@@ -71,6 +75,8 @@ export const useStore = create<State>((set) => ({
   setInfo: (info) => set({ info }),
   setView: (view) => set({ view }),
   showTraffic: (filter) => set({ view: 'traffic', filter, filterError: null, selectedId: null }),
+  replayExchangeId: null,
+  openReplay: (id) => set({ view: 'replay', replayExchangeId: id }),
   applyFilter: (filter) =>
     set((s) => {
       const history = filter.trim() ? [filter, ...s.filterHistory.filter((h) => h !== filter)].slice(0, 20) : s.filterHistory;

@@ -5,6 +5,13 @@
  */
 import type { ComponentType } from 'react';
 import { TrafficView } from './traffic/TrafficView.tsx';
+import { GraphView } from './graph/GraphView.tsx';
+import { ReplayView } from './replay/ReplayView.tsx';
+import { FindingsView } from './findings/FindingsView.tsx';
+import { RulesView } from './rules/RulesView.tsx';
+import { SpecDiffView } from './spec-diff/SpecDiffView.tsx';
+import { InventoryView } from './inventory/InventoryView.tsx';
+import { PolicyView } from './policy/PolicyView.tsx';
 
 export interface ViewDef {
   id: string;
@@ -12,4 +19,4 @@ export interface ViewDef {
   component: ComponentType;
 }
 
-export const VIEWS: readonly ViewDef[] = [{ id: 'traffic', label: 'Traffic', component: TrafficView }];
+export const VIEWS: readonly ViewDef[] = [{ id: 'traffic', label: 'Traffic', component: TrafficView }, { id: 'inventory', label: 'Inventory', component: InventoryView }, { id: 'graph', label: 'Graph', component: GraphView }, { id: 'replay', label: 'Replay', component: ReplayView }, { id: 'findings', label: 'Findings', component: FindingsView }, { id: 'rules', label: 'Rules', component: RulesView }, { id: 'spec-diff', label: 'Spec diff', component: SpecDiffView }, { id: 'policy', label: 'Policy', component: PolicyView }];

@@ -8,4 +8,10 @@ export const VIEW_SHORTCUTS: Readonly<Record<string, readonly Shortcut[]>> = {
     ['Ctrl/Cmd+F or /', 'Edit the filter'],
     ['Esc', 'Clear the filter'],
   ],
+  findings: [
+    ['j k (↓ ↑)', 'Next / previous finding'],
+    ['o c x s', 'Mark open / confirmed / false positive / suppressed'],
+    ['e', "Show the finding's requests in the traffic view"],
+  ],
+  rules: [['Ctrl/Cmd+Enter', 'Run the rule on this workspace'], ['Ctrl+Space', 'Complete keys and values']],
 };

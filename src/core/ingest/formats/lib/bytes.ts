@@ -58,3 +58,26 @@ export function hasExtension(name: string, ...exts: string[]): boolean {
   const lower = name.toLowerCase();
   return exts.some((e) => lower.endsWith(e));
 }
+
+/** Deepest JSON / YAML flow nesting worth parsing; hostile input nests far deeper to exhaust the stack. */
+export const MAX_NESTING = 512;
+
+/**
+ * True when brackets nest deeper than `limit` anywhere in the text (string contents are skipped).
+ * A linear pre-check so recursive parsers (YAML) never meet input that costs seconds to reject.
+ */
+export function nestsDeeperThan(text: string, limit = MAX_NESTING): boolean {
+  let depth = 0;
+  let quote = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (quote) {
+      if (c === 0x5c) i++;
+      else if (c === quote) quote = 0;
+    } else if (c === 0x22) quote = c;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth = Math.max(0, depth - 1);
+  }
+  return false;
+}

@@ -10,6 +10,7 @@ import { api } from '../../api/client.ts';
 import { reportError, useStore } from '../../state/store.ts';
 import { formatBytes, formatDuration, formatTime, parseCookies, parseSetCookie, prettyBody, statusClass } from '../../state/format.ts';
 import { READ_ONLY_OPTIONS } from '../../components/monaco.ts';
+import { Explain } from '../findings/Explain.tsx';
 
 type Tab = 'request' | 'response' | 'websocket';
 
@@ -162,6 +163,9 @@ export function DetailPane() {
           </span>
         </div>
         <div className="detail-meta">
+          <button className="ghost" data-testid="open-replay" title="Open this request in the replay editor" onClick={() => useStore.getState().openReplay(detail.id)}>
+            Replay
+          </button>
           <span className={statusClass(detail.status)}>{detail.status ?? 'no response'} {detail.statusText}</span>
           <span>{detail.httpVersion}</span>
           <span>{formatTime(detail.time)}</span>
@@ -171,6 +175,7 @@ export function DetailPane() {
         </div>
         {detail.error && <div className="warn" data-testid="detail-error">{detail.error}</div>}
         <Annotations detail={detail} onChange={(d) => { setDetail(d); bump(); }} />
+        <Explain exchangeId={detail.id} />
       </header>
       <nav className="tabs">
         <button className={tab === 'request' ? 'on' : ''} data-testid="request-tab" onClick={() => setTab('request')}>
