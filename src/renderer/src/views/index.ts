@@ -19,4 +19,13 @@ export interface ViewDef {
   component: ComponentType;
 }
 
-export const VIEWS: readonly ViewDef[] = [{ id: 'traffic', label: 'Traffic', component: TrafficView }, { id: 'inventory', label: 'Inventory', component: InventoryView }, { id: 'graph', label: 'Graph', component: GraphView }, { id: 'replay', label: 'Replay', component: ReplayView }, { id: 'findings', label: 'Findings', component: FindingsView }, { id: 'rules', label: 'Rules', component: RulesView }, { id: 'spec-diff', label: 'Spec diff', component: SpecDiffView }, { id: 'policy', label: 'Policy', component: PolicyView }];
+export const VIEWS: readonly ViewDef[] = [
+  { id: 'traffic', label: 'Traffic', component: TrafficView },
+  { id: 'inventory', label: 'Inventory', component: InventoryView },
+  { id: 'spec-diff', label: 'Spec diff', component: SpecDiffView },
+  { id: 'graph', label: 'Graph', component: GraphView },
+  { id: 'findings', label: 'Findings', component: FindingsView },
+  { id: 'rules', label: 'Rules', component: RulesView },
+  { id: 'replay', label: 'Replay', component: ReplayView },
+  { id: 'policy', label: 'Policy', component: PolicyView },
+];
