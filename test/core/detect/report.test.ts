@@ -1,4 +1,7 @@
-import { Ajv } from 'ajv';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import Ajv04 from 'ajv-draft-04';
+import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { renderReport, sarif } from '../../../src/core/detect/report.ts';
 import type { Finding } from '../../../src/core/detect/types.ts';
@@ -11,79 +14,8 @@ const hostile: Finding = {
 const second: Finding = { ...hostile, id: 'f2', rule: 'scanner.probe-paths', category: 'scanner', severity: 'critical', title: 'Probe', endpoint: { host: 'api.example', method: '*', path: '*' }, evidence: 'probe' };
 const lookup = (id: number) => (id === 7 ? { id, time: 0, method: 'POST', url: 'https://api.example/orders/1?q=<script>', status: 201, ip: '203.0.113.7', principal: null } : null);
 
-/**
- * The parts of SARIF 2.1.0 (OASIS sarif-schema-2.1.0.json) a consumer relies on, written from the
- * spec: required properties, enums and types of the objects this report emits.
- */
-const SARIF_MINIMAL = {
-  type: 'object',
-  required: ['version', 'runs'],
-  properties: {
-    version: { const: '2.1.0' },
-    $schema: { type: 'string', format: 'uri' },
-    runs: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['tool'],
-        properties: {
-          tool: { type: 'object', required: ['driver'], properties: { driver: { $ref: '#/$defs/toolComponent' } } },
-          columnKind: { enum: ['utf16CodeUnits', 'unicodeCodePoints'] },
-          results: { type: 'array', items: { $ref: '#/$defs/result' } },
-          invocations: { type: 'array', items: { type: 'object', required: ['executionSuccessful'] } },
-        },
-      },
-    },
-  },
-  $defs: {
-    message: { type: 'object', anyOf: [{ required: ['text'] }, { required: ['id'] }], properties: { text: { type: 'string' } } },
-    multiformat: { type: 'object', required: ['text'], properties: { text: { type: 'string' } } },
-    toolComponent: {
-      type: 'object',
-      required: ['name'],
-      properties: {
-        name: { type: 'string' },
-        semanticVersion: { type: 'string' },
-        informationUri: { type: 'string', format: 'uri' },
-        rules: { type: 'array', uniqueItems: true, items: { $ref: '#/$defs/reportingDescriptor' } },
-      },
-    },
-    reportingDescriptor: {
-      type: 'object',
-      required: ['id'],
-      properties: {
-        id: { type: 'string' },
-        shortDescription: { $ref: '#/$defs/multiformat' },
-        fullDescription: { $ref: '#/$defs/multiformat' },
-        help: { $ref: '#/$defs/multiformat' },
-        defaultConfiguration: { type: 'object', properties: { level: { enum: ['none', 'note', 'warning', 'error'] } } },
-        properties: { type: 'object' },
-      },
-    },
-    result: {
-      type: 'object',
-      required: ['message'],
-      properties: {
-        ruleId: { type: 'string' },
-        ruleIndex: { type: 'integer', minimum: -1 },
-        level: { enum: ['none', 'note', 'warning', 'error'] },
-        message: { $ref: '#/$defs/message' },
-        locations: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: {
-              physicalLocation: { type: 'object', anyOf: [{ required: ['address'] }, { required: ['artifactLocation'] }], properties: { artifactLocation: { type: 'object', properties: { uri: { type: 'string', format: 'uri-reference' } } } } },
-              logicalLocations: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, kind: { type: 'string' } } } },
-            },
-          },
-        },
-        partialFingerprints: { type: 'object', additionalProperties: { type: 'string' } },
-        properties: { type: 'object' },
-      },
-    },
-  },
-};
+/** The OASIS SARIF 2.1.0 schema (rtm.5, as published to SchemaStore), shipped by @microsoft/jest-sarif. */
+const SARIF_SCHEMA = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as object;
 
 describe('reports', () => {
   it('HTML is self-contained and escapes everything that came from traffic', () => {
@@ -100,12 +32,17 @@ describe('reports', () => {
     expect(html.indexOf('id="f-f2"')).toBeLessThan(html.indexOf('id="f-f1"'));
   });
 
-  it('SARIF 2.1.0 carries the required structure', () => {
-    const ajv = new Ajv({ strict: false, validateFormats: false });
+  it('SARIF is valid against the SARIF 2.1.0 schema', () => {
+    // The published schema has a pattern (language tags) that is only valid as a non-unicode RegExp.
+    const ajv = new Ajv04({ strict: false, allErrors: true, unicodeRegExp: false });
+    addFormats(ajv);
     const doc = JSON.parse(renderReport([hostile, second], lookup, 'sarif'));
-    const ok = ajv.validate(SARIF_MINIMAL, doc);
+    const ok = ajv.validate(SARIF_SCHEMA, doc);
     expect(ajv.errors ?? []).toEqual([]);
     expect(ok).toBe(true);
+    // The schema does bite: a wrong version or a result without a message is refused.
+    expect(ajv.validate(SARIF_SCHEMA, { ...doc, version: '2.0.0' })).toBe(false);
+    expect(ajv.validate(SARIF_SCHEMA, { ...doc, runs: [{ ...doc.runs[0], results: [{ ruleId: 'x' }] }] })).toBe(false);
     const run = doc.runs[0];
     expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toEqual(['injection.xss', 'scanner.probe-paths']);
     for (const r of run.results) expect(run.tool.driver.rules[r.ruleIndex].id).toBe(r.ruleId);
