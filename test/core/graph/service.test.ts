@@ -3,21 +3,10 @@
  * workspace after a detection run, the view marks endpoints with findings, validates its input,
  * reports bad filters, searches, and lists an actor's session.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { startServiceHost, type ServiceHost } from '../../../src/core/service/host.ts';
-import type { ApiMethod, ApiResults } from '../../../src/shared/api.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { describe, expect, it } from 'vitest';
+import { useServiceHost } from '../../helpers/service.ts';
 
-const dir = tempDir();
-let host: ServiceHost;
-const call = <M extends ApiMethod>(method: M, input: unknown) => host.call(method, input) as Promise<ApiResults[M]>;
-
-beforeAll(async () => {
-  host = await startServiceHost({ userDataDir: join(dir, 'user-data') });
-  await call('detect.run', {});
-});
-afterAll(() => host?.close());
+const call = useServiceHost({ detect: true });
 
 describe('graph slice on the sample workspace', () => {
   it('draws the shop with its findings highlighted', async () => {

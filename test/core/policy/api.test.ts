@@ -6,20 +6,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServiceHost, type ServiceHost } from '../../../src/core/service/host.ts';
-import type { ApiMethod, ApiResults } from '../../../src/shared/api.ts';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../helpers/tmp.ts';
+import { useServiceHost } from '../../helpers/service.ts';
 
-const dir = tempDir();
-let host: ServiceHost;
-const call = <M extends ApiMethod>(method: M, input: unknown) => host.call(method, input) as Promise<ApiResults[M]>;
-
-beforeAll(async () => {
-  host = await startServiceHost({ userDataDir: join(dir, 'user-data') });
-  await call('detect.run', {});
-});
-afterAll(() => host?.close());
+const call = useServiceHost({ detect: true });
 
 describe('policy slice on the sample workspace', () => {
   let text = '';
@@ -76,7 +67,7 @@ describe('policy slice on the sample workspace', () => {
   });
 
   it('exports to a folder, or as a .tar.gz download', async () => {
-    const out = join(dir, 'nginx-bundle');
+    const out = join(tempDir(), 'nginx-bundle');
     const written = await call('policy.export', { text, format: 'nginx', path: out });
     expect(written.path).toBe(out);
     expect(existsSync(join(out, 'cartograph-http.conf'))).toBe(true);

@@ -3,21 +3,10 @@
  * run on the bundled sample workspace, list grouped, triage, suppress similar, read a rule's
  * source, test a rule, an actor's timeline, explain an exchange.
  */
-import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { join } from 'node:path';
-import { startServiceHost, type ServiceHost } from '../../../src/core/service/host.ts';
-import type { ApiMethod, ApiResults } from '../../../src/shared/api.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { describe, expect, it } from 'vitest';
+import { useServiceHost } from '../../helpers/service.ts';
 
-const dir = tempDir();
-let host: ServiceHost;
-const call = <M extends ApiMethod>(method: M, input: unknown) => host.call(method, input) as Promise<ApiResults[M]>;
-
-beforeAll(async () => {
-  host = await startServiceHost({ userDataDir: join(dir, 'user-data') });
-  await call('detect.run', {});
-});
-afterAll(() => host?.close());
+const call = useServiceHost({ detect: true });
 
 describe('detection slice on the sample workspace', () => {
   it('groups findings by category, actor and endpoint', async () => {

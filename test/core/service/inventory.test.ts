@@ -2,32 +2,13 @@
  * The inventory slice of the Api through the service's handlers, on the bundled sample workspace:
  * list, site map with traffic filters, one endpoint with samples, decisions and their errors.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { createService, type Service } from '../../../src/core/service/service.ts';
-import { ApiError, validateInput, type ApiInput, type ApiMethod, type ApiResults } from '../../../src/shared/api.ts';
-import { ROOT } from '../../helpers/paths.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { describe, expect, it } from 'vitest';
+import { ApiError, validateInput } from '../../../src/shared/api.ts';
+import { useService } from '../../helpers/service.ts';
 
-const dir = tempDir();
-let service: Service;
-const changed: string[][] = [];
+const { call, changed } = useService();
 
-async function call<M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiResults[M]> {
-  const v = validateInput<M>(method, input);
-  return service.handle(v.method, v.input);
-}
 
-beforeAll(async () => {
-  service = await createService({
-    userDataDir: join(dir, 'user-data'),
-    resourcesDir: join(ROOT, 'resources'),
-    emit: (event, payload) => {
-      if (event === 'workspace.changed') changed.push((payload as { tables: string[] }).tables);
-    },
-  });
-}, 60_000);
-afterAll(() => service?.close());
 
 describe('inventory slice', () => {
   it('lists the inventory, builds the site map and opens an endpoint with its samples', async () => {

@@ -3,24 +3,19 @@
  * export, the diff from pasted text, a path, a web-mode upload and the remembered spec, and the
  * errors each source can produce.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { createService, type Service } from '../../../src/core/service/service.ts';
-import { ApiError, validateInput, type ApiInput, type ApiMethod, type ApiResults } from '../../../src/shared/api.ts';
+import { ApiError, validateInput } from '../../../src/shared/api.ts';
 import { ROOT } from '../../helpers/paths.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { useService } from '../../helpers/service.ts';
 
 const dir = tempDir();
 const FIXTURE = join(ROOT, 'test/core/inventory/diff/fixtures/shop-api.openapi.yaml');
-let service: Service;
-const changed: string[][] = [];
+const { call, changed, service } = useService();
 
-async function call<M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiResults[M]> {
-  const v = validateInput<M>(method, input);
-  return service.handle(v.method, v.input);
-}
 
 async function apiError(p: Promise<unknown>): Promise<ApiError> {
   try {
@@ -32,16 +27,6 @@ async function apiError(p: Promise<unknown>): Promise<ApiError> {
   throw new Error('expected an ApiError');
 }
 
-beforeAll(async () => {
-  service = await createService({
-    userDataDir: join(dir, 'user-data'),
-    resourcesDir: join(ROOT, 'resources'),
-    emit: (event, payload) => {
-      if (event === 'workspace.changed') changed.push((payload as { tables: string[] }).tables);
-    },
-  });
-}, 60_000);
-afterAll(() => service?.close());
 
 describe('spec slice', () => {
   it('exports the sample workspace as OpenAPI 3.1 YAML or JSON', async () => {
@@ -69,7 +54,7 @@ describe('spec slice', () => {
     const uploaded = join(dir, 'upload-1');
     copyFileSync(FIXTURE, uploaded);
     const id = 'a'.repeat(32);
-    service.registerUpload(id, uploaded, 'published.yaml');
+    service().registerUpload(id, uploaded, 'published.yaml');
     expect((await call('spec.diff', { source: { uploadId: id, name: 'published.yaml' } })).spec.source).toBe('published.yaml');
     expect(existsSync(uploaded)).toBe(false);
     expect((await apiError(call('spec.diff', { source: { uploadId: id, name: 'published.yaml' } }))).code).toBe('not-found');

@@ -35,3 +35,21 @@ export const READ_ONLY_OPTIONS: monaco.editor.IStandaloneEditorConstructionOptio
   folding: true,
   contextmenu: false,
 };
+
+/** The base of every editable editor (rules, policy, spec, replay). */
+export const EDITABLE_OPTIONS: monaco.editor.IStandaloneEditorConstructionOptions = {
+  minimap: { enabled: false },
+  scrollBeyondLastLine: false,
+  fontSize: 12,
+  lineNumbersMinChars: 3,
+  automaticLayout: true,
+  editContext: false,
+  tabSize: 2,
+  insertSpaces: true,
+};
+
+/** YAML documents completed from a schema (rule packs, policies): suggestions inside strings too. */
+export const SCHEMA_YAML_OPTIONS: monaco.editor.IStandaloneEditorConstructionOptions = {
+  ...EDITABLE_OPTIONS,
+  quickSuggestions: { other: true, strings: true, comments: false },
+};

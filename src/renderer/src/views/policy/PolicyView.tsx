@@ -10,21 +10,11 @@ import type * as monaco from 'monaco-editor';
 import { POLICY_EXPORT_FORMATS, type PolicyExportFormat, type PolicySimulation, type PolicyValidation } from '../../../../shared/api-policy.ts';
 import { api, desktop } from '../../api/client.ts';
 import { reportError, useStore } from '../../state/store.ts';
-import '../../components/monaco.ts';
+import { SCHEMA_YAML_OPTIONS } from '../../components/monaco.ts';
 import { showExchanges } from '../findings/navigate.ts';
 import { POLICY_MODEL_PATH, registerPolicyCompletion, setPolicyMarkers } from './completion.ts';
 
-const EDITOR_OPTIONS: monaco.editor.IStandaloneEditorConstructionOptions = {
-  minimap: { enabled: false },
-  scrollBeyondLastLine: false,
-  fontSize: 12,
-  lineNumbersMinChars: 3,
-  automaticLayout: true,
-  editContext: false,
-  tabSize: 2,
-  stickyScroll: { enabled: false },
-  quickSuggestions: { other: true, strings: true, comments: false },
-};
+const EDITOR_OPTIONS = { ...SCHEMA_YAML_OPTIONS, stickyScroll: { enabled: false } };
 
 /** Edits settle this long before the policy is checked and dry-run again. */
 const DEBOUNCE_MS = 500;

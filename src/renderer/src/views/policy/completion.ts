@@ -6,7 +6,8 @@
  */
 import * as monaco from 'monaco-editor';
 import type { PolicyProblemInfo } from '../../../../shared/api-policy.ts';
-import { enclosingKeys, siblingKeys } from '../rules/yamlContext.ts';
+import { enclosingKeys } from '../rules/yamlContext.ts';
+import { propertyItems, valueItems, yamlCursor } from '../rules/yamlCompletion.ts';
 
 export const POLICY_MODEL_PATH = 'cartograph-policy/policy.yaml';
 export const POLICY_MARKER_OWNER = 'cartograph-policy';
@@ -63,35 +64,17 @@ export function registerPolicyCompletion(schema: Schema): void {
     provideCompletionItems(model, position) {
       if (!hints || !model.uri.toString().includes(POLICY_MODEL_PATH)) return { suggestions: [] };
       const h = hints;
-      const lines = model.getLinesContent();
-      const line = lines[position.lineNumber - 1] ?? '';
-      const before = line.slice(0, position.column - 1);
-      const word = model.getWordUntilPosition(position);
-      const range = new monaco.Range(position.lineNumber, word.startColumn, position.lineNumber, word.endColumn);
-      const enumItems = (key: string) => (h.values[key] ?? []).map((v) => ({ label: v, kind: monaco.languages.CompletionItemKind.EnumMember, insertText: v, range, detail: key }));
+      const cursor = yamlCursor(model, position);
+      const { before } = cursor;
       // After `key: ` or inside `key: [a, `: the key's allowed values.
       const valueOf = /^\s*(?:- )?\{?\s*(?:[\w-]+:\s*[^,]*,\s*)*([\w-]+):\s*\[?(?:[^\]]*,\s*)?[\w.-]*$/.exec(before);
-      if (valueOf) return { suggestions: enumItems(valueOf[1]) };
-      const { keys, inList } = enclosingKeys(lines, position.lineNumber);
+      if (valueOf) return { suggestions: valueItems(h.values[valueOf[1]] ?? [], cursor, valueOf[1]) };
+      const { keys, inList } = enclosingKeys(cursor.lines, position.lineNumber);
       const parent = keys[keys.length - 1];
-      if (/^\s*- [\w.-]*$/.test(before) && parent && h.values[parent]) return { suggestions: enumItems(parent) };
+      if (/^\s*- [\w.-]*$/.test(before) && parent && h.values[parent]) return { suggestions: valueItems(h.values[parent], cursor, parent) };
       if (!/^\s*(?:- )?[\w-]*$/.test(before)) return { suggestions: [] };
       const context = parent === undefined ? 'root' : parent === 'rules' && inList ? 'rule' : parent;
-      const props = h.props[context] ?? [];
-      const indent = /^(\s*)(- )?/.exec(line)![0].length;
-      const present = siblingKeys(lines, position.lineNumber, indent);
-      return {
-        suggestions: props
-          .filter((p) => !present.has(p))
-          .map((p) => ({
-            label: p,
-            kind: monaco.languages.CompletionItemKind.Property,
-            insertText: h.props[p] ? `${p}:\n${' '.repeat(indent + 2)}` : `${p}: `,
-            range,
-            detail: context,
-            command: h.values[p] ? { id: 'editor.action.triggerSuggest', title: 'values' } : undefined,
-          })),
-      };
+      return { suggestions: propertyItems(h.props[context] ?? [], cursor, context, { nested: (p) => Boolean(h.props[p]), hasValues: (p) => Boolean(h.values[p]) }) };
     },
   });
 }

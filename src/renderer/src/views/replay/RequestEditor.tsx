@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'react';
 import Editor, { type OnMount } from '@monaco-editor/react';
 import * as monaco from 'monaco-editor';
+import { EDITABLE_OPTIONS } from '../../components/monaco.ts';
 import { HTTP_LANGUAGE, registerHttpLanguage } from './httpLanguage.ts';
 import { headerOf, joinHttp, queryOf, splitHttp, withQuery, type HttpParts } from './httpText.ts';
 
@@ -12,16 +13,7 @@ registerHttpLanguage();
 
 type Tab = 'raw' | 'headers' | 'query' | 'body';
 
-const EDITOR_OPTIONS: monaco.editor.IStandaloneEditorConstructionOptions = {
-  minimap: { enabled: false },
-  scrollBeyondLastLine: false,
-  wordWrap: 'on',
-  fontSize: 12,
-  lineNumbersMinChars: 3,
-  automaticLayout: true,
-  editContext: false,
-  contextmenu: false,
-};
+const EDITOR_OPTIONS = { ...EDITABLE_OPTIONS, wordWrap: 'on' as const, contextmenu: false };
 
 function PairsEditor({ rows, onChange, testid, names }: { rows: [string, string][]; onChange(rows: [string, string][]): void; testid: string; names: [string, string] }) {
   const update = (i: number, col: 0 | 1, value: string) => onChange(rows.map((r, j) => (j === i ? ((col === 0 ? [value, r[1]] : [r[0], value]) as [string, string]) : r)));

@@ -10,7 +10,7 @@ import type * as monaco from 'monaco-editor';
 import type { RuleInfo, RuleTestResult } from '../../../../shared/api-detect.ts';
 import { api } from '../../api/client.ts';
 import { reportError } from '../../state/store.ts';
-import '../../components/monaco.ts';
+import { SCHEMA_YAML_OPTIONS } from '../../components/monaco.ts';
 import { SeverityBadge } from '../findings/badges.tsx';
 import { Markdown } from '../findings/Markdown.tsx';
 import { actorLabel, endpointLabel } from '../findings/model.ts';
@@ -36,18 +36,7 @@ match:
       lt: 400
 `;
 
-const EDITOR_OPTIONS: monaco.editor.IStandaloneEditorConstructionOptions = {
-  minimap: { enabled: false },
-  scrollBeyondLastLine: false,
-  fontSize: 12,
-  lineNumbersMinChars: 3,
-  automaticLayout: true,
-  editContext: false,
-  tabSize: 2,
-  insertSpaces: true,
-  quickSuggestions: { other: true, strings: true, comments: false },
-  fixedOverflowWidgets: true,
-};
+const EDITOR_OPTIONS = { ...SCHEMA_YAML_OPTIONS, fixedOverflowWidgets: true };
 
 function RuleList({ rules, selected, onSelect }: { rules: RuleInfo[]; selected: string | null; onSelect(id: string): void }) {
   const [q, setQ] = useState('');

@@ -8,7 +8,8 @@ import * as monaco from 'monaco-editor';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { RuleTestError } from '../../../../shared/api-detect.ts';
 import { SchemaChecker, schemaHints, type JsonSchema, type Path, type SchemaHints } from './schemaCheck.ts';
-import { enclosingKeys, siblingKeys } from './yamlContext.ts';
+import { enclosingKeys } from './yamlContext.ts';
+import { propertyItems, valueItems, yamlCursor } from './yamlCompletion.ts';
 
 export const MARKER_OWNER = 'cartograph-rules';
 /** The rule editor's model path: completion only serves this model, not every YAML editor. */
@@ -96,45 +97,25 @@ export function registerRuleCompletion(schema: JsonSchema): void {
     triggerCharacters: [' ', ':', '-'],
     provideCompletionItems(model, position) {
       if (!hints || !model.uri.toString().includes(RULE_MODEL_PATH)) return { suggestions: [] };
-      const lines = model.getLinesContent();
-      const line = lines[position.lineNumber - 1] ?? '';
-      const before = line.slice(0, position.column - 1);
-      const word = model.getWordUntilPosition(position);
-      const range = new monaco.Range(position.lineNumber, word.startColumn, position.lineNumber, word.endColumn);
+      const h = hints;
+      const cursor = yamlCursor(model, position);
+      const { before } = cursor;
       // After `key: ` (or inside `key: [a, `): the key's allowed values.
       const valueOf = /^\s*(?:- )?([A-Za-z0-9_]+):\s*\[?(?:[^\]]*,\s*)?[\w.-]*$/.exec(before);
-      if (valueOf) {
-        const values = hints.values[valueOf[1]] ?? [];
-        return { suggestions: values.map((v) => ({ label: v, kind: monaco.languages.CompletionItemKind.EnumMember, insertText: v, range, detail: valueOf[1] })) };
-      }
+      if (valueOf) return { suggestions: valueItems(h.values[valueOf[1]] ?? [], cursor, valueOf[1]) };
       // A list item under an enum-valued list key (`targets:` then `- path`).
-      const { keys, inList } = enclosingKeys(lines, position.lineNumber);
+      const { keys, inList } = enclosingKeys(cursor.lines, position.lineNumber);
       const parent = keys[keys.length - 1];
-      if (/^\s*- [\w.-]*$/.test(before) && parent && hints.values[parent]) {
-        return { suggestions: hints.values[parent].map((v) => ({ label: v, kind: monaco.languages.CompletionItemKind.EnumMember, insertText: v, range, detail: parent })) };
-      }
+      if (/^\s*- [\w.-]*$/.test(before) && parent && h.values[parent]) return { suggestions: valueItems(h.values[parent], cursor, parent) };
       if (!/^\s*(?:- )?[\w]*$/.test(before)) return { suggestions: [] };
       // Property names for where the cursor is: a rule, a predicate, or a nested object.
       let props: string[];
       let detail: string;
-      if (parent === undefined || (parent === 'rules' && inList)) [props, detail] = [parent === undefined ? [...hints.props.rule, ...hints.props.pack.filter((p) => !hints!.props.rule.includes(p))] : hints.props.rule, 'rule'];
-      else if (hints.predicateKeys.includes(parent)) [props, detail] = [hints.props.predicate, 'predicate'];
-      else if (hints.props[parent]) [props, detail] = [hints.props[parent], parent];
+      if (parent === undefined || (parent === 'rules' && inList)) [props, detail] = [parent === undefined ? [...h.props.rule, ...h.props.pack.filter((p) => !h.props.rule.includes(p))] : h.props.rule, 'rule'];
+      else if (h.predicateKeys.includes(parent)) [props, detail] = [h.props.predicate, 'predicate'];
+      else if (h.props[parent]) [props, detail] = [h.props[parent], parent];
       else [props, detail] = [[], ''];
-      const indent = /^(\s*)(- )?/.exec(line)![0].length;
-      const present = siblingKeys(lines, position.lineNumber, indent);
-      return {
-        suggestions: props
-          .filter((p) => !present.has(p))
-          .map((p) => ({
-            label: p,
-            kind: monaco.languages.CompletionItemKind.Property,
-            insertText: hints!.predicateKeys.includes(p) || hints!.props[p] ? `${p}:\n${' '.repeat(indent + 2)}` : `${p}: `,
-            range,
-            detail,
-            command: hints!.values[p] ? { id: 'editor.action.triggerSuggest', title: 'values' } : undefined,
-          })),
-      };
+      return { suggestions: propertyItems(props, cursor, detail, { nested: (p) => h.predicateKeys.includes(p) || Boolean(h.props[p]), hasValues: (p) => Boolean(h.values[p]) }) };
     },
   });
 }

@@ -10,20 +10,10 @@ import type * as monaco from 'monaco-editor';
 import type { DiffResult, RememberedSpecInfo, SpecSource } from '../../../../shared/api-spec.ts';
 import { api, desktop } from '../../api/client.ts';
 import { reportError, useStore } from '../../state/store.ts';
-import '../../components/monaco.ts';
+import { EDITABLE_OPTIONS } from '../../components/monaco.ts';
 import { DiffResults } from './DiffResults.tsx';
 
-const EDITOR_OPTIONS: monaco.editor.IStandaloneEditorConstructionOptions = {
-  minimap: { enabled: false },
-  scrollBeyondLastLine: false,
-  fontSize: 12,
-  lineNumbersMinChars: 3,
-  automaticLayout: true,
-  editContext: false,
-  tabSize: 2,
-  insertSpaces: true,
-  wordWrap: 'off',
-};
+const EDITOR_OPTIONS = { ...EDITABLE_OPTIONS, wordWrap: 'off' as const };
 
 /** Pasted text crosses the Api as one call body (≤ 1 MiB); bigger specs go by file. */
 const MAX_PASTE = 900_000;
