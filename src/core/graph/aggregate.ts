@@ -264,16 +264,8 @@ export function aggregateView(model: GraphModel, opts: ViewOptions = {}): Omit<G
   const drawnIds = new Set(drawn.map((v) => v.id));
 
   // ---- edges between what is drawn ----
-  interface Merged {
-    id: string;
-    source: string;
-    target: string;
-    kind: GraphEdgeKind;
-    count: number;
-    firstSeen: number;
-    lastSeen: number;
-    viaCount: Map<string, number> | null;
-  }
+  /** A drawn edge while merging: `via` is counted, then ranked into the GraphEdge's list. */
+  type Merged = Omit<GraphEdge, 'via'> & { viaCount: Map<string, number> | null };
   const merged = new Map<string, Merged>();
   for (const e of edges) {
     const s = reps.get(e.source)?.id;

@@ -4,6 +4,7 @@
  * arrived as text. (Inferring schemas from traffic is the inventory's: ../schema.ts.) Walks are
  * bounded in depth so a hostile or enormous schema cannot run away.
  */
+import { typeOf } from '../schema.ts';
 
 export interface JsonSchema {
   type?: string | string[];
@@ -26,16 +27,8 @@ export type JsonType = 'null' | 'boolean' | 'integer' | 'number' | 'string' | 'a
 
 export const MAX_DEPTH = 8;
 
-export function valueType(v: unknown): JsonType {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  switch (typeof v) {
-    case 'boolean': return 'boolean';
-    case 'number': return Number.isInteger(v) ? 'integer' : 'number';
-    case 'string': return 'string';
-    default: return 'object';
-  }
-}
+/** The JSON Schema type of a value, as the inventory's schema sketches type it. */
+export const valueType: (v: unknown) => JsonType = typeOf;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;

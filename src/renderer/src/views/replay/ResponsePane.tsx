@@ -6,6 +6,7 @@ import { useState } from 'react';
 import Editor, { DiffEditor } from '@monaco-editor/react';
 import type { ReplayDetail, ReplayMessageView } from '../../../../shared/api-replay.ts';
 import { READ_ONLY_OPTIONS } from '../../components/monaco.ts';
+import { KeyValueTable } from '../../components/KeyValueTable.tsx';
 import { formatBytes, formatDuration, prettyBody, statusClass } from '../../state/format.ts';
 
 type Tab = 'diff' | 'replay' | 'original';
@@ -34,16 +35,7 @@ function Message({ m, testid }: { m: ReplayMessageView; testid: string }) {
         <span className="muted">{formatBytes(m.bytes)}</span>
       </div>
       <section className="kv">
-        <table>
-          <tbody>
-            {m.headers.map(([k, v], i) => (
-              <tr key={`${k}-${i}`}>
-                <th>{k}</th>
-                <td>{v}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <KeyValueTable rows={m.headers} />
       </section>
       <div className="replay-monaco">
         <Editor value={bodyText(m)} language={m.body?.language ?? 'plaintext'} theme="cartograph" options={READ_ONLY_OPTIONS} height="100%" />

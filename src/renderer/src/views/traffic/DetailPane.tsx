@@ -10,6 +10,7 @@ import { api } from '../../api/client.ts';
 import { reportError, useStore } from '../../state/store.ts';
 import { formatBytes, formatDuration, formatTime, parseCookies, parseSetCookie, prettyBody, statusClass } from '../../state/format.ts';
 import { READ_ONLY_OPTIONS } from '../../components/monaco.ts';
+import { KeyValueTable } from '../../components/KeyValueTable.tsx';
 import { Explain } from '../findings/Explain.tsx';
 
 type Tab = 'request' | 'response' | 'websocket';
@@ -21,16 +22,7 @@ function KeyValues({ title, rows, testid }: { title: string; rows: [string, stri
       <h4>
         {title} <span className="count">{rows.length}</span>
       </h4>
-      <table>
-        <tbody>
-          {rows.map(([k, v], i) => (
-            <tr key={`${k}-${i}`}>
-              <th>{k}</th>
-              <td>{v}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <KeyValueTable rows={rows} />
     </section>
   );
 }
