@@ -43,6 +43,8 @@ export interface FormatPreview {
   error: string | null;
   /** True when only the file's head was read. */
   partial: boolean;
+  /** The workspace's saved JSON-lines field mapping this preview used, when none was given. */
+  savedMapping?: string;
 }
 
 export interface IngestResults {

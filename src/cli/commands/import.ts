@@ -5,6 +5,8 @@ import { UsageError } from '../command.ts';
 import { DB_OPTION, JSON_OPTION, dbPath, openCliWorkspace, parse, printJson } from '../args.ts';
 import { importPath } from '../../core/ingest/import.ts';
 import { findFormat } from '../../core/ingest/registry.ts';
+import { ReadError } from '../../core/ingest/reader.ts';
+import { readHeadSync, withSavedMapping } from '../../core/ingest/formats/logs/mappings.ts';
 import type { FileImportResult } from '../../shared/api.ts';
 
 const options = {
@@ -12,6 +14,7 @@ const options = {
   ...JSON_OPTION,
   format: { type: 'string' },
   'log-format': { type: 'string' },
+  mapping: { type: 'string' },
 } as const;
 
 function progressLine(io: CliIO, file: string): (p: { bytesDone: number; bytesTotal: number | null; entries: number }) => void {
@@ -30,7 +33,7 @@ function progressLine(io: CliIO, file: string): (p: { bytesDone: number; bytesTo
 export const importCommand: CliCommand = {
   name: 'import',
   summary: 'Stream capture and log files into the workspace (format detected from content).',
-  usage: 'import FILE… [--format F] [--log-format FORMAT] [--db FILE] [--json]',
+  usage: 'import FILE… [--format F] [--log-format FORMAT] [--mapping JSON] [--db FILE] [--json]',
   async run(argv, io) {
     const { values, positionals } = parse(argv, options, true);
     if (positionals.length === 0) throw new UsageError('import needs at least one FILE');
@@ -48,9 +51,18 @@ export const importCommand: CliCommand = {
     try {
       for (const path of files) {
         const name = basename(path);
+        const given = { ...(values['log-format'] ? { logFormat: values['log-format'] } : {}), ...(values.mapping ? { mapping: values.mapping } : {}) };
+        let use: ReturnType<typeof withSavedMapping>;
+        try {
+          // The JSON-lines field mapping given is saved in the workspace; without one, the saved one applies.
+          use = withSavedMapping(db, [readHeadSync(path)], values.format, given);
+        } catch (err) {
+          if (err instanceof ReadError) throw new UsageError(err.message);
+          throw err;
+        }
         const fileResults = await importPath(db, { path, name }, {
-          format: values.format,
-          options: values['log-format'] ? { logFormat: values['log-format'] } : undefined,
+          format: use.format,
+          options: use.options && Object.keys(use.options).length > 0 ? use.options : undefined,
           signal: abort.signal,
           onProgress: progressLine(io, name),
         });

@@ -19,7 +19,7 @@ import { detectHandlers } from './handlers/detect.ts';
 import { graphHandlers } from './handlers/graph.ts';
 import { replayHandlers } from './handlers/replay.ts';
 import { exportHandlers } from './handlers/export.ts';
-import { ingestHandlers } from './handlers/ingest.ts';
+import { importOptions, ingestHandlers } from './handlers/ingest.ts';
 import { specHandlers } from './handlers/spec.ts';
 import { inventoryHandlers } from './handlers/inventory.ts';
 import { policyHandlers } from './handlers/policy.ts';
@@ -199,8 +199,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
       const job = startImportJob({
         dbPath,
         files: resolved,
-        format,
-        options,
+        ...importOptions(db, resolved.map((f) => f.path), format, options),
         workerUrl: opts.importWorkerUrl,
         onProgress: (p) => {
           opts.emit('job.progress', p);

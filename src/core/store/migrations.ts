@@ -293,6 +293,19 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 8,
+    name: 'ingest: saved JSON-lines field mappings',
+    sql: `
+      -- The field mapping last used for a kind of JSON-lines log (keyed by its records' shape),
+      -- reused when the next such file is imported without one.
+      CREATE TABLE log_field_mappings (
+        name TEXT PRIMARY KEY,
+        mapping TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...migrations.map((m) => m.version));

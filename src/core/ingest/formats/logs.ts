@@ -11,6 +11,7 @@ import { fastlyReader } from './logs/fastly.ts';
 import { haproxyReader } from './logs/haproxy.ts';
 import { jsonLinesReader } from './logs/jsonlines.ts';
 import { kongReader } from './logs/kong.ts';
+import { nginxErrorReader } from './logs/nginx-error.ts';
 import { traefikJsonReader } from './logs/traefik.ts';
 import { w3cReader } from './logs/w3c.ts';
 
@@ -33,5 +34,6 @@ export const logReaders: readonly Reader[] = [
   fastlyReader,
   azureApimReader,
   cloudflareReader,
+  nginxErrorReader,
   jsonLinesReader,
 ];

@@ -145,7 +145,8 @@ export function ImportDialog({ onClose }: { onClose(): void }) {
     try {
       const head = c.head ?? (await fileHead(c.file));
       const p = await api.call('formats.sniff', { name: c.file.name, head, size: c.file.size, limit: PREVIEW_RECORDS, ...choiceOf(c) });
-      update(c.key, { head, preview: p, loading: false });
+      // A mapping saved in the workspace for this kind of file is shown, ready to edit.
+      update(c.key, { head, preview: p, loading: false, ...(p.savedMapping && !c.mapping.trim() ? { mapping: p.savedMapping } : {}) });
     } catch (err) {
       update(c.key, { loading: false, preview: null });
       reportError(err);

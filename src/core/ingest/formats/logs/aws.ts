@@ -5,7 +5,7 @@ import {
 } from './exchange.ts';
 import type { Exchange } from './exchange.ts';
 import { compileFormat } from './format.ts';
-import { get, headRecords, keyScore, missing, num, parseJsonLine, pick, str } from './json.ts';
+import { get, headRecords, missing, num, parseJsonLine, present, str } from './json.ts';
 import type { JsonObject } from './json.ts';
 import { fractionAccepted, headLines, readLines } from './lines.ts';
 import { parseAnyTime } from './time.ts';
@@ -17,30 +17,27 @@ import { parseAnyTime } from './time.ts';
  * Also reads the CLF preset and CloudWatch exports (a timestamp before each event).
  */
 
-const SIGNATURE = ['requestId', 'requestTime', 'status'] as const;
-
 function apiGatewayScore(r: JsonObject): number {
-  const base = keyScore(r, SIGNATURE);
-  if (base < 1 && get(r, 'requestTimeEpoch') === undefined) return 0;
-  const has = (k: string): boolean => get(r, k) !== undefined;
-  if (!(has('httpMethod') || has('routeKey') || has('eventType') || has('resourcePath'))) return 0;
-  return 1;
+  // Direct property reads: this and the converter run once per record on a hot path.
+  const signed = r['requestId'] !== undefined && r['requestTime'] !== undefined && r['status'] !== undefined;
+  if (!signed && r['requestTimeEpoch'] === undefined) return 0;
+  return r['httpMethod'] !== undefined || r['routeKey'] !== undefined || r['eventType'] !== undefined || r['resourcePath'] !== undefined ? 1 : 0;
 }
 
 export function apiGatewayToExchange(r: JsonObject): Exchange | string {
   const e = emptyExchange();
-  e.time = parseAnyTime(pick(r, 'requestTimeEpoch', 'requestTime', 'timestamp'));
+  e.time = parseAnyTime(present(r['requestTimeEpoch']) ?? present(r['requestTime']) ?? present(r['timestamp']));
   if (Number.isNaN(e.time)) return missing('readable requestTime', r);
-  const routeKey = str(get(r, 'routeKey'));
-  const eventType = str(get(r, 'eventType'));
-  let method = str(pick(r, 'httpMethod', 'method'));
-  let template = str(get(r, 'resourcePath'));
+  const routeKey = str(r['routeKey']);
+  const eventType = str(r['eventType']);
+  let method = str(present(r['httpMethod']) ?? present(r['method']));
+  let template = str(r['resourcePath']);
   if (routeKey && routeKey.includes(' ')) {
     const sp = routeKey.indexOf(' ');
     method ??= routeKey.slice(0, sp);
     template ??= routeKey.slice(sp + 1);
   }
-  if (method === null && (get(r, 'eventType') !== undefined || get(r, 'connectionId') !== undefined)) {
+  if (method === null && (r['eventType'] !== undefined || r['connectionId'] !== undefined)) {
     // WebSocket API: $connect is the HTTP upgrade; messages and disconnects are not HTTP exchanges.
     if (eventType === 'MESSAGE' || eventType === 'DISCONNECT' || routeKey === '$disconnect' || routeKey === '$default') {
       return `WebSocket ${eventType ?? routeKey} event, not an HTTP exchange`;
@@ -48,11 +45,11 @@ export function apiGatewayToExchange(r: JsonObject): Exchange | string {
     method = 'GET';
     e.scheme = 'wss';
     setExtra(e, 'eventType', eventType);
-    setExtra(e, 'connectionId', str(get(r, 'connectionId')));
+    setExtra(e, 'connectionId', str(r['connectionId']));
   }
   const err = setMethod(e, method);
   if (err) return err;
-  const path = str(pick(r, 'path', 'requestPath', 'uri'));
+  const path = str(present(r['path']) ?? present(r['requestPath']) ?? present(r['uri']));
   const target = path ?? template ?? '/';
   const bad = setTarget(e, target.startsWith('/') ? target : `/${target}`);
   if (bad) return bad;
@@ -60,27 +57,27 @@ export function apiGatewayToExchange(r: JsonObject): Exchange | string {
   setExtra(e, 'resourcePath', template);
   setExtra(e, 'routeKey', routeKey);
   if (e.scheme === 'http') e.scheme = 'https'; // API Gateway endpoints are TLS-only
-  setHostPort(e, str(pick(r, 'domainName', 'host')));
-  const status = statusOf(str(get(r, 'status')) ?? undefined);
-  if (status === undefined) return `status ${quoteShort(String(get(r, 'status')))} is not an HTTP status`;
+  setHostPort(e, str(present(r['domainName']) ?? present(r['host'])));
+  const status = statusOf(str(r['status']) ?? undefined);
+  if (status === undefined) return `status ${quoteShort(String(r['status']))} is not an HTTP status`;
   e.status = status;
-  e.responseSize = intOrNull(str(pick(r, 'responseLength', 'responseSize')));
-  e.clientIp = str(pick(r, 'ip', 'sourceIp', 'identity.sourceIp', 'clientIp'));
-  const hv = httpVersionOf(str(get(r, 'protocol')));
+  e.responseSize = intOrNull(str(present(r['responseLength']) ?? present(r['responseSize'])));
+  e.clientIp = str(present(r['ip']) ?? present(r['sourceIp']) ?? present(get(r, 'identity.sourceIp')) ?? present(r['clientIp']));
+  const hv = httpVersionOf(str(r['protocol']));
   if (hv) e.httpVersion = hv;
-  e.durationMs = numberOrNull(num(pick(r, 'responseLatency', 'latency', 'integrationLatency')));
-  addRequestHeader(e, 'User-Agent', str(pick(r, 'userAgent', 'identity.userAgent')));
-  setExtra(e, 'requestId', str(get(r, 'requestId')));
-  setExtra(e, 'extendedRequestId', str(get(r, 'extendedRequestId')));
-  setExtra(e, 'apiId', str(get(r, 'apiId')));
-  setExtra(e, 'stage', str(get(r, 'stage')));
-  setExtra(e, 'caller', str(get(r, 'caller')));
-  setExtra(e, 'user', str(get(r, 'user')));
-  setExtra(e, 'apiKeyId', str(pick(r, 'apiKeyId', 'identity.apiKeyId')));
-  setExtra(e, 'principalId', str(pick(r, 'principalId', 'authorizer.principalId')));
-  setExtra(e, 'integrationLatencyMs', num(get(r, 'integrationLatency')));
-  setExtra(e, 'integrationStatus', str(get(r, 'integrationStatus')));
-  setExtra(e, 'error', str(pick(r, 'errorMessage', 'error.message')));
+  e.durationMs = numberOrNull(num(present(r['responseLatency']) ?? present(r['latency']) ?? present(r['integrationLatency'])));
+  addRequestHeader(e, 'User-Agent', str(present(r['userAgent']) ?? present(get(r, 'identity.userAgent'))));
+  setExtra(e, 'requestId', str(r['requestId']));
+  setExtra(e, 'extendedRequestId', str(r['extendedRequestId']));
+  setExtra(e, 'apiId', str(r['apiId']));
+  setExtra(e, 'stage', str(r['stage']));
+  setExtra(e, 'caller', str(r['caller']));
+  setExtra(e, 'user', str(r['user']));
+  setExtra(e, 'apiKeyId', str(present(r['apiKeyId']) ?? present(get(r, 'identity.apiKeyId'))));
+  setExtra(e, 'principalId', str(present(r['principalId']) ?? present(get(r, 'authorizer.principalId'))));
+  setExtra(e, 'integrationLatencyMs', num(r['integrationLatency']));
+  setExtra(e, 'integrationStatus', str(r['integrationStatus']));
+  setExtra(e, 'error', str(present(r['errorMessage']) ?? present(get(r, 'error.message'))));
   return e;
 }
 

@@ -48,9 +48,17 @@ const TEXT = compileFormat(
 
 const JSON_KEYS = ['response_code', 'start_time', 'bytes_sent', 'duration', 'method', 'upstream_host', 'response_flags', 'protocol'] as const;
 
+/** Keys only Envoy's operator names give: enough, with response_code and start_time, for a sparse custom format. */
+const ENVOY_ONLY = [
+  'x-envoy-origin-path', 'x-envoy-original-path', 'x-envoy-upstream-service-time', 'downstream_remote_address', 'downstream_local_address',
+  'upstream_cluster', 'response_flags', ':authority',
+] as const;
+
 function envoyJsonScore(r: JsonObject): number {
+  if (get(r, 'response_code') === undefined) return 0;
   const s = keyScore(r, JSON_KEYS);
-  return s >= 0.5 && get(r, 'response_code') !== undefined ? s : 0;
+  if (s >= 0.5) return s;
+  return get(r, 'start_time') !== undefined && ENVOY_ONLY.some((k) => r[k] !== undefined) ? 0.5 : 0;
 }
 
 function envoyJsonToExchange(r: JsonObject): Exchange | string {

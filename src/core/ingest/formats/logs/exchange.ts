@@ -200,24 +200,72 @@ export function isMethod(m: string): boolean {
   return true;
 }
 
+/** The shared string of a usual method ending at `end`, sparing a copy per line; null for others. */
+function commonMethod(line: string, end: number): string | null {
+  switch (end) {
+    case 3:
+      return line.startsWith('GET') ? 'GET' : line.startsWith('PUT') ? 'PUT' : null;
+    case 4:
+      return line.startsWith('POST') ? 'POST' : line.startsWith('HEAD') ? 'HEAD' : null;
+    case 5:
+      return line.startsWith('PATCH') ? 'PATCH' : null;
+    case 6:
+      return line.startsWith('DELETE') ? 'DELETE' : null;
+    case 7:
+      return line.startsWith('OPTIONS') ? 'OPTIONS' : null;
+    default:
+      return null;
+  }
+}
+
+/** The shared string of `HTTP/1.1`, `HTTP/1.0` or `HTTP/2.0` when the line ends with it at `from`. */
+function commonVersion(line: string, from: number): string | null {
+  if (line.length - from !== 8) return null;
+  return line.endsWith('HTTP/1.1') ? 'HTTP/1.1' : line.endsWith('HTTP/1.0') ? 'HTTP/1.0' : line.endsWith('HTTP/2.0') ? 'HTTP/2.0' : null;
+}
+
 /** `GET /a?b HTTP/1.1` (also without a version: HTTP/0.9, or truncated by the server). */
 export function setRequestLine(e: Exchange, line: string, latin1 = false): string | null {
   if (absent(line)) return 'no request line recorded (the client sent no valid HTTP request)';
   const sp = line.indexOf(' ');
   if (sp === -1) return `request line ${quoteShort(line)} has no target`;
-  const method = line.slice(0, sp);
+  const method = commonMethod(line, sp) ?? line.slice(0, sp);
   if (!isMethod(method)) return `request line ${quoteShort(line)} does not start with an HTTP method`;
   e.method = method;
   const last = line.lastIndexOf(' ');
   let target: string;
   if (last > sp && line.startsWith('HTTP/', last + 1)) {
     target = line.slice(sp + 1, last);
-    e.httpVersion = line.slice(last + 1);
+    e.httpVersion = commonVersion(line, last + 1) ?? line.slice(last + 1);
   } else {
     target = line.slice(sp + 1);
     e.httpVersion = last > sp ? e.httpVersion : 'HTTP/0.9';
   }
   return setTarget(e, target, latin1);
+}
+
+/**
+ * A server access log's request line as an exchange, whatever the client sent. A line that is not
+ * `METHOD target [HTTP/x]` (a TLS handshake or binary junk sent to the HTTP port, a bare word, `-`
+ * when nothing arrived) is a real request scanners make and analysts want to see: it keeps its
+ * first word as the method when that is a token (else `-`), the path `/`, and the request line as
+ * sent (escapes undone) in `extra.rawRequest` ('' when none was logged). The log's status stays.
+ */
+export function setRequestLineOrRaw(e: Exchange, line: string, latin1 = false): null {
+  const { scheme, host, port, httpVersion } = e;
+  if (setRequestLine(e, line, latin1) === null) return null;
+  const raw = line === '-' ? '' : line;
+  const sp = raw.indexOf(' ');
+  const word = sp === -1 ? raw : raw.slice(0, sp);
+  e.method = word !== '' && isMethod(word) ? word : '-';
+  e.scheme = scheme;
+  e.host = host;
+  e.port = port;
+  e.httpVersion = httpVersion;
+  e.path = '/';
+  e.query = '';
+  (e.extra ??= {}).rawRequest = raw;
+  return null;
 }
 
 export function setMethod(e: Exchange, m: string | undefined | null): string | null {

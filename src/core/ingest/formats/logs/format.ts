@@ -1,7 +1,7 @@
 import type { Exchange } from '../../../model/exchange.ts';
 import {
   absent, addRequestHeader, addResponseHeader, emptyExchange, httpVersionOf, intOrNull, ipOnly, quoteShort, schemeOf,
-  setExtra, setHostPort, setMethod, setPort, setRequestLine, setTarget, statusOf,
+  setExtra, setHostPort, setMethod, setPort, setRequestLineOrRaw, setTarget, statusOf,
 } from './exchange.ts';
 import { parseAnyTime, parseClfTime, parseIsoTime } from './time.ts';
 
@@ -91,7 +91,7 @@ const setTimeClf = timeWith(parseClfTime, 'time');
 const setTimeIso = timeWith(parseIsoTime, 'ISO 8601 time');
 const setTimeAny = timeWith(parseAnyTime, 'time');
 const setTimeMsec = timeWith((s) => (/^\d+(\.\d+)?$/.test(s) ? Math.round(Number(s) * 1000) : NaN), 'epoch time');
-const setRequest: Apply = (e, v, p) => setRequestLine(e, v, p.latin1);
+const setRequest: Apply = (e, v, p) => setRequestLineOrRaw(e, v, p.latin1);
 const setMethodF: Apply = (e, v) => setMethod(e, v);
 const setRequestUri: Apply = (e, v, p) => (absent(v) ? null : setTarget(e, v, p.latin1));
 const setPath: Apply = (e, v, p) => {
@@ -396,6 +396,7 @@ class Compiled implements CompiledFormat {
   readonly source: string;
   readonly literals: readonly string[];
   readonly fields: readonly Field[];
+  private readonly pending: Pending = { host: null, port: null, scheme: null, path: null, query: null, bytesSent: null, latin1: false };
   constructor(kind: FormatKind, source: string, literals: string[], fields: Field[]) {
     this.kind = kind;
     this.source = source;
@@ -439,7 +440,15 @@ class Compiled implements CompiledFormat {
   build(values: readonly string[], latin1: boolean): Exchange | string {
     const e = emptyExchange();
     e.time = NaN;
-    const p: Pending = { host: null, port: null, scheme: null, path: null, query: null, bytesSent: null, latin1 };
+    // One Pending per format, reset per line: build never runs re-entrantly.
+    const p = this.pending;
+    p.host = null;
+    p.port = null;
+    p.scheme = null;
+    p.path = null;
+    p.query = null;
+    p.bytesSent = null;
+    p.latin1 = latin1;
     const fields = this.fields;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i] as Field;

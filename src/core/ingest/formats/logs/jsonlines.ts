@@ -66,12 +66,41 @@ export function parseMapping(raw: string | undefined): FieldMapping {
 
 type Lookup = (r: JsonObject, field: Mappable) => unknown;
 
+/** A dotted path split once: a plain key, or the keys to walk. */
+type Path = string | readonly string[];
+
+function compilePath(path: string): Path {
+  return path.includes('.') ? path.split('.') : path;
+}
+
+function at(r: JsonObject, path: Path): unknown {
+  if (typeof path === 'string') return r[path];
+  let cur: unknown = r;
+  for (let i = 0; i < path.length; i++) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as JsonObject)[path[i] as string];
+  }
+  return cur;
+}
+
+/**
+ * The mapping compiled once per read: each field's mapped path, or its guesses in order (the
+ * first with a value wins), already split, so a record costs property reads and no path parsing.
+ */
 function lookupFor(mapping: FieldMapping): Lookup {
+  const mapped = new Map<Mappable, Path>();
+  const guesses = new Map<Mappable, readonly Path[]>();
+  for (const field of MAPPABLE) {
+    const m = mapping[field];
+    if (m !== undefined) mapped.set(field, compilePath(m));
+    else guesses.set(field, GUESSES[field].map(compilePath));
+  }
   return (r, field) => {
-    const mapped = mapping[field];
-    if (mapped !== undefined) return get(r, mapped);
-    for (const p of GUESSES[field]) {
-      const v = get(r, p);
+    const m = mapped.get(field);
+    if (m !== undefined) return at(r, m);
+    const list = guesses.get(field) as readonly Path[];
+    for (let i = 0; i < list.length; i++) {
+      const v = at(r, list[i] as Path);
       if (v !== undefined && v !== null && v !== '') return v;
     }
     return undefined;

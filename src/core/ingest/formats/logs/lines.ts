@@ -1,6 +1,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { Exchange } from '../../../model/exchange.ts';
 import type { ReadItem, ReaderContext, ReaderInput } from '../../reader.ts';
+import { ContainerLines, containerLogKind } from './envelope.ts';
 
 /**
  * Streaming line splitter shared by every line-oriented log format.
@@ -212,7 +213,15 @@ export function headLines(head: Uint8Array, max = 30): string[] {
     out.push(p);
     if (out.length >= max) break;
   }
-  return out;
+  const kind = out.length > 0 ? containerLogKind(out[0] as string) : null;
+  if (kind === null) return out;
+  const unwrapper = new ContainerLines(kind, DEFAULT_MAX_LINE_BYTES);
+  const inner: string[] = [];
+  for (const l of out) {
+    const t = unwrapper.unwrap(l);
+    if (t !== null && t.trim() !== '') inner.push(t);
+  }
+  return inner;
 }
 
 /** Fraction of the head's lines (comments excluded) accepted by `test`, 0 when there are none. */
@@ -251,6 +260,8 @@ class LineItems implements AsyncIterator<ReadItem> {
   private batch: LineBatch | null = null;
   private i = 0;
   private done = false;
+  /** Container-log unwrapping, decided on the first non-blank line (undefined until then). */
+  private container: ContainerLines | null | undefined = undefined;
 
   constructor(input: ReaderInput, ctx: ReaderContext, parse: (line: string, latin1: boolean, lineNo: number) => LineOutcome) {
     const opts = lineOptions(ctx);
@@ -296,8 +307,21 @@ class LineItems implements AsyncIterator<ReadItem> {
       let out: LineOutcome;
       if (note !== undefined && note.kind === 'too-long') out = tooLongMessage(note.bytes, this.max);
       else {
-        const line = lines[i] as string;
+        let line = lines[i] as string;
         if (line.length === 0 || (isBlankStart(line.charCodeAt(0)) && line.trim() === '')) continue;
+        if (this.container !== null) {
+          if (this.container === undefined) {
+            const kind = containerLogKind(line);
+            this.container = kind === null ? null : new ContainerLines(kind, this.max);
+          }
+          if (this.container !== null) {
+            const inner = this.container.unwrap(line);
+            if (inner === null && !this.container.tooLong) continue;
+            if (inner === null) return { kind: 'skip', index: no, at: `line ${no}`, message: `container log record ending here is longer than the ${this.max.toLocaleString('en-US')}-byte limit; skipped` };
+            if (inner.length === 0 || (isBlankStart(inner.charCodeAt(0)) && inner.trim() === '')) continue;
+            line = inner;
+          }
+        }
         out = this.parse(line, note !== undefined, no);
       }
       if (out === null) continue;

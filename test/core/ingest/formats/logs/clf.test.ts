@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accessLogReader } from '../../../../../src/core/ingest/formats/logs/clf.ts';
 import { ReadError } from '../../../../../src/core/ingest/reader.ts';
+import { shared } from '../../../../helpers/paths.ts';
 import { bytesOf, expectGolden, header, logFile, readAll } from './helpers.ts';
 
 const matomo = (f: string): Buffer => bytesOf(logFile('matomo-org__matomo-log-analytics', f));
@@ -106,15 +107,32 @@ describe('access-log reader: usual extra fields without configuration', () => {
     expect(header(apache.exchanges[0]!, 'User-Agent')).toBe('quote "me" \\ ok');
   });
 
-  it('skips non-HTTP request lines with a clear reason', async () => {
+  it('keeps requests that are not HTTP request lines (TLS to the HTTP port, junk, none) as exchanges, and skips non-access lines', async () => {
     const res = await read(
-      '1.1.1.1 - - [01/Mar/2024:10:00:00 +0000] "-" 408 0 "-" "-"\n1.1.1.1 - - [01/Mar/2024:10:00:00 +0000] "\\x16\\x03\\x01\\x00" 400 157 "-" "-"\nhello\n',
+      '1.1.1.1 - - [01/Mar/2024:10:00:00 +0000] "-" 408 0 "-" "-"\n' +
+        '1.1.1.1 - - [01/Mar/2024:10:00:00 +0000] "\\x16\\x03\\x01\\x00" 400 157 "-" "-"\n' +
+        '1.1.1.1 - - [01/Mar/2024:10:00:01 +0000] "HELP" 400 157 "-" "-"\n' +
+        '1.1.1.1 - - [01/Mar/2024:10:00:02 +0000] "Gh0st\\xAD\\x00 x" 400 157 "-" "-"\n' +
+        'hello\n',
     );
-    expect(res.exchanges).toEqual([]);
-    expect(res.skips.map((s) => s.at)).toEqual(['line 1', 'line 2', 'line 3']);
-    expect(res.skips[0]?.message).toMatch(/no request line/);
-    expect(res.skips[1]?.message).toMatch(/^\$request: request line "\\u0016\\u0003\\u0001\\u0000" has no target$/);
-    expect(res.skips[2]?.message).toMatch(/not a common\/combined access-log line/);
+    expect(res.exchanges.map((e) => [e.method, e.path, e.query, e.status, e.extra?.rawRequest])).toEqual([
+      ['-', '/', '', 408, ''],
+      ['-', '/', '', 400, '\u0016\u0003\u0001\u0000'],
+      ['HELP', '/', '', 400, 'HELP'],
+      ['-', '/', '', 400, 'Gh0st\u00ad\u0000 x'],
+    ]);
+    expect(res.exchanges[3]?.extra?.encoding).toMatch(/latin1/);
+    expect(res.skips).toEqual([{ index: 5, at: 'line 5', message: expect.stringMatching(/not a common\/combined access-log line/) }]);
+  });
+
+  it('reads crowdsec\'s malformed-request logs (NGINX and Apache) with every line an exchange', async () => {
+    for (const [dir, file, n] of [['nginx-http-malformed', 'nginx_http-logs.log', 12], ['apache2-malformed', 'apache2-logs.log', 11]] as const) {
+      const bytes = bytesOf(shared('attacks', 'crowdsecurity__hub', dir, file));
+      expect(accessLogReader.sniff(bytes.subarray(0, 65536), file)).toBeGreaterThan(0.8);
+      const res = await readAll(accessLogReader, bytes);
+      expect({ dir, exchanges: res.exchanges.length, skips: res.skips }).toEqual({ dir, exchanges: n, skips: [] });
+      expect(res.exchanges.every((e) => e.status === 400 && e.clientIp === '1.2.3.4' && e.path === '/' && typeof e.extra?.rawRequest === 'string')).toBe(true);
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { logReaders } from '../../../../../src/core/ingest/formats/logs.ts';
 import { ReadError } from '../../../../../src/core/ingest/reader.ts';
 import type { Reader } from '../../../../../src/core/ingest/reader.ts';
 import { bytesOf, inputOf, logFile } from './helpers.ts';
+import { shared } from '../../../../helpers/paths.ts';
 
 /**
  * Property: whatever bytes a log reader is given (truncated, bit-flipped, re-encoded, with huge
@@ -38,6 +39,7 @@ const SAMPLES: Record<string, Buffer> = {
   'azure-apim': fixture('azure-apim-records.json'),
   cloudflare: fixture('cloudflare-http-requests.jsonl'),
   jsonlines: bytesOf(logFile('matomo-org__matomo-log-analytics', 'nginx_json.log')),
+  'nginx-error': bytesOf(shared('attacks', 'crowdsecurity__hub', 'nginx-http-generic-bf', 'nginx-http-generic-bf.log')),
 };
 
 function mutations(base: Buffer, r: () => number): [string, Buffer][] {
