@@ -7,14 +7,14 @@ import { createReadStream, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Db } from '../store/db.ts';
-import { ExchangeWriter } from '../store/writer.ts';
+import { ExchangeWriter, RowPreparer } from '../store/writer.ts';
 import type { FileImportResult } from '../../shared/api.ts';
 import { openInput } from './open.ts';
 import type { OpenedInput } from './open.ts';
 import { detectFormat, FormatError } from './registry.ts';
 import { isZip, isZipShapedCapture, openZip } from './zip.ts';
 import type { OpenedZip } from './zip.ts';
-import { ReadError } from './reader.ts';
+import { fatalMessage, readBatches, startParseWorker } from './pipeline.ts';
 
 export const MAX_REPORTED_ERRORS = 1000;
 
@@ -33,7 +33,18 @@ export interface ImportOptions {
   /** Milliseconds between progress callbacks. */
   progressEveryMs?: number;
   trustedProxies?: readonly string[];
+  /** Files at least this large are parsed in a worker thread while this one writes. */
+  pipelineMinBytes?: number;
+  /** Entry of the parse worker (the import worker itself, which also serves as parser). */
+  parseWorkerUrl?: URL;
 }
+
+/** Formats whose large files are parsed in a worker thread while the calling thread writes. */
+const PIPELINED_FORMATS = new Set(['har']);
+export const PIPELINE_MIN_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_PARSE_WORKER = new URL('../workers/import-worker.ts', import.meta.url);
+/** Rows per transaction: larger ones make fewer, bigger full-text segments to merge. */
+const WRITE_BATCH = 2000;
 
 export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
@@ -172,13 +183,14 @@ async function importSource(db: Db, source: Source, opts: ImportOptions): Promis
     ? (db.prepare(`UPDATE sources SET status = 'running', error = NULL, started_at = ?, finished_at = NULL WHERE id = ?`).run(now, existing.id), existing.id)
     : Number(db.prepare(`INSERT INTO sources (name, path, sha256, format, size, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)`).run(name, source.path, sha, format, opened.input.size, now).lastInsertRowid);
 
-  const writer = new ExchangeWriter(db, sourceId, { trustedProxies: opts.trustedProxies });
+  const writer = new ExchangeWriter(db, sourceId, { batchSize: WRITE_BATCH });
   // Fewer, larger checkpoints while bulk-writing; restored afterwards.
   const checkpointPages = db.pragma('wal_autocheckpoint', { simple: true }) as number;
   db.pragma('wal_autocheckpoint = 20000');
   const signal = opts.signal ?? new AbortController().signal;
   let entries = 0;
   let skipped = 0;
+  let bytesDone = 0;
   let fatal: string | null = null;
   let lastProgress = 0;
   const every = opts.progressEveryMs ?? 100;
@@ -187,25 +199,27 @@ async function importSource(db: Db, source: Source, opts: ImportOptions): Promis
     const t = performance.now();
     if (!force && t - lastProgress < every) return;
     lastProgress = t;
-    opts.onProgress({ bytesDone: opened.bytesRead(), bytesTotal: opened.input.size, entries, skipped });
+    opts.onProgress({ bytesDone, bytesTotal: opened.input.size, entries, skipped });
   };
 
+  const trustedProxies = opts.trustedProxies ?? [];
+  const pipelined =
+    source.member === undefined && PIPELINED_FORMATS.has(format) && (opened.input.size ?? 0) >= (opts.pipelineMinBytes ?? PIPELINE_MIN_BYTES)
+      ? await startParseWorker(opts.parseWorkerUrl ?? DEFAULT_PARSE_WORKER, { path: source.path, name, format, options: opts.options ?? {}, trustedProxies })
+      : null;
+  const batches = pipelined ?? readBatches(reader, opened, { signal, options: opts.options ?? {} }, new RowPreparer({ trustedProxies }));
   try {
-    for await (const item of reader.read(opened.input, { signal, options: opts.options ?? {} })) {
-      if (item.kind === 'exchange') {
-        writer.add(item.index, item.exchange);
-        entries++;
-      } else {
-        skipped++;
-        if (errors.length < MAX_REPORTED_ERRORS) errors.push({ at: item.at, message: item.message });
-      }
-      if ((entries + skipped) % 256 === 0) {
-        progress();
-        if (signal.aborted) break;
-      }
+    for await (const batch of batches) {
+      for (const row of batch.rows) writer.addPrepared(row);
+      entries += batch.rows.length;
+      skipped += batch.skips.length;
+      for (const skip of batch.skips) if (errors.length < MAX_REPORTED_ERRORS) errors.push(skip);
+      bytesDone = batch.bytesRead;
+      progress();
+      if (signal.aborted) break;
     }
   } catch (err) {
-    fatal = err instanceof ReadError ? err.message : `${(err as Error).message ?? String(err)}`;
+    fatal = fatalMessage(err);
   }
   writer.flush();
   db.pragma(`wal_autocheckpoint = ${checkpointPages}`);

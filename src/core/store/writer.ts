@@ -40,12 +40,109 @@ export interface WriterOptions {
   trustedProxies?: readonly string[];
 }
 
+/** A body ready to store: `data` is null when this preparer already handed out the same hash. */
+export interface PreparedBody {
+  hash: Uint8Array;
+  /** The hash as base64: the key of the writer's body-id cache. */
+  key: string;
+  size: number;
+  compressed: number;
+  data: Uint8Array | null;
+  /** Text for the full-text index (null: not textual, or already handed out). */
+  text: string | null;
+}
+
+/**
+ * One exchange as the columns it is stored with, everything but SQLite already done (identity,
+ * header JSON, body hashing, compression, text extraction), so it can be computed on another
+ * thread and sent over as plain data. `columns` follows EXCHANGE_COLUMNS minus the leading three.
+ */
+export interface PreparedRow {
+  index: number;
+  reqBody: PreparedBody | null;
+  respBody: PreparedBody | null;
+  columns: (string | number | null)[];
+}
+
+const EXCHANGE_COLUMNS = `source_id, entry_index, req_body_id, resp_body_id, time, method, scheme, host, port, path, query,
+  http_version, status, status_text, req_headers, resp_headers, req_size, resp_size, mime, duration, ip, client_ip,
+  server_ip, principal, principal_kind, error, websocket, extra`;
+const EXCHANGE_PARAMS = EXCHANGE_COLUMNS.split(',').map(() => '?').join(',');
+
+/** Turns exchanges into PreparedRows; remembers the bodies it saw so a repeated one is hashed, not re-sent. */
+export class RowPreparer {
+  private readonly trustedProxies: readonly string[];
+  private readonly seen = new Set<string>();
+
+  constructor(opts: { trustedProxies?: readonly string[] } = {}) {
+    this.trustedProxies = opts.trustedProxies ?? [];
+  }
+
+  prepare(index: number, e: Exchange): PreparedRow {
+    const identity = extractIdentity(e, { trustedProxies: this.trustedProxies });
+    const respMime = contentType(e.responseHeaders);
+    return {
+      index,
+      reqBody: this.body(e.requestBody, e.requestBody ? contentType(e.requestHeaders) : ''),
+      respBody: this.body(e.responseBody, respMime),
+      columns: [
+        Math.round(e.time),
+        e.method,
+        e.scheme,
+        e.host,
+        e.port,
+        e.path,
+        e.query,
+        e.httpVersion,
+        e.status,
+        e.statusText,
+        JSON.stringify(e.requestHeaders),
+        JSON.stringify(e.responseHeaders),
+        e.requestBody ? e.requestBody.length : e.requestSize,
+        e.responseBody ? e.responseBody.length : e.responseSize,
+        respMime || null,
+        e.durationMs,
+        identity.ip,
+        e.clientIp,
+        e.serverIp,
+        identity.principal,
+        identity.principalKind,
+        e.error,
+        e.websocket ? JSON.stringify(e.websocket) : null,
+        e.extra ? JSON.stringify(e.extra) : null,
+      ],
+    };
+  }
+
+  private body(bytes: Uint8Array | null, mime: string): PreparedBody | null {
+    if (!bytes || bytes.length === 0) return null;
+    const hash = createHash('sha256').update(bytes).digest();
+    const key = hash.toString('base64');
+    if (this.seen.has(key)) return { hash, key, size: bytes.length, compressed: 0, data: null, text: null };
+    if (this.seen.size >= BODY_CACHE) this.seen.clear();
+    this.seen.add(key);
+    let data: Uint8Array = bytes;
+    let compressed = 0;
+    if (bytes.length >= COMPRESS_MIN) {
+      const deflated = deflateRawSync(bytes, { level: 1 });
+      if (deflated.length < bytes.length * 0.9) {
+        data = deflated;
+        compressed = 1;
+      }
+    }
+    return { hash, key, size: bytes.length, compressed, data, text: bodyText(bytes, mime) };
+  }
+}
+
+/**
+ * Writes PreparedRows in transactions of `batchSize`: whole batches only, so a killed import
+ * leaves entries 0..n-1. Only SQLite work happens here.
+ */
 export class ExchangeWriter {
-  private readonly db: Db;
   private readonly sourceId: number;
   private readonly batchSize: number;
-  private readonly trustedProxies: readonly string[];
-  private readonly pending: { index: number; exchange: Exchange }[] = [];
+  private readonly preparer: RowPreparer;
+  private readonly pending: PreparedRow[] = [];
   private readonly bodyIds = new Map<string, number>();
   private readonly insertExchange: Statement;
   private readonly insertBody: Statement;
@@ -56,28 +153,28 @@ export class ExchangeWriter {
   written = 0;
 
   constructor(db: Db, sourceId: number, opts: WriterOptions = {}) {
-    this.db = db;
     this.sourceId = sourceId;
     this.batchSize = opts.batchSize ?? 2000;
-    this.trustedProxies = opts.trustedProxies ?? [];
-    this.insertExchange = db.prepare(`INSERT OR IGNORE INTO exchanges (
-      source_id, entry_index, time, method, scheme, host, port, path, query, http_version, status, status_text,
-      req_headers, resp_headers, req_body_id, resp_body_id, req_size, resp_size, mime, duration, ip, client_ip,
-      server_ip, principal, principal_kind, error, websocket, extra
-    ) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+    this.preparer = new RowPreparer(opts);
+    this.insertExchange = db.prepare(`INSERT OR IGNORE INTO exchanges (${EXCHANGE_COLUMNS}) VALUES (${EXCHANGE_PARAMS})`);
     this.insertBody = db.prepare('INSERT INTO bodies (hash, size, compressed, data) VALUES (?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING');
     this.findBody = db.prepare('SELECT id FROM bodies WHERE hash = ?').pluck();
     this.insertFts = db.prepare('INSERT INTO body_fts (rowid, text) VALUES (?, ?)');
     this.writeBatch = db.transaction(() => {
       let added = 0;
-      for (const { index, exchange } of this.pending) added += this.writeOne(index, exchange);
+      for (const row of this.pending) added += this.writeOne(row);
       this.pending.length = 0;
       return added;
     });
   }
 
   add(index: number, exchange: Exchange): void {
-    this.pending.push({ index, exchange });
+    this.addPrepared(this.preparer.prepare(index, exchange));
+  }
+
+  /** Queues a row prepared by a RowPreparer (possibly on another thread). */
+  addPrepared(row: PreparedRow): void {
+    this.pending.push(row);
     if (this.pending.length >= this.batchSize) this.flush();
   }
 
@@ -89,70 +186,28 @@ export class ExchangeWriter {
     return added;
   }
 
-  private bodyId(bytes: Uint8Array | null, mime: string): number | null {
-    if (!bytes || bytes.length === 0) return null;
-    const digest = createHash('sha256').update(bytes).digest();
-    const key = digest.toString('base64');
-    const cached = this.bodyIds.get(key);
+  private bodyId(body: PreparedBody | null): number | null {
+    if (!body) return null;
+    const cached = this.bodyIds.get(body.key);
     if (cached !== undefined) return cached;
-    let data: Uint8Array = bytes;
-    let compressed = 0;
-    if (bytes.length >= COMPRESS_MIN) {
-      const deflated = deflateRawSync(bytes, { level: 1 });
-      if (deflated.length < bytes.length * 0.9) {
-        data = deflated;
-        compressed = 1;
+    let id: number | undefined;
+    if (body.data) {
+      const info = this.insertBody.run(body.hash, body.size, body.compressed, body.data);
+      if (info.changes === 1) {
+        id = Number(info.lastInsertRowid);
+        if (body.text) this.insertFts.run(id, body.text);
       }
     }
-    const info = this.insertBody.run(digest, bytes.length, compressed, data);
-    let id: number;
-    if (info.changes === 1) {
-      id = Number(info.lastInsertRowid);
-      const text = bodyText(bytes, mime);
-      if (text) this.insertFts.run(id, text);
-    } else {
-      id = this.findBody.get(digest) as number;
-    }
+    id ??= this.findBody.get(body.hash) as number | undefined;
+    if (id === undefined) throw new Error('body handed out earlier is missing from the workspace');
     if (this.bodyIds.size >= BODY_CACHE) this.bodyIds.clear();
-    this.bodyIds.set(key, id);
+    this.bodyIds.set(body.key, id);
     return id;
   }
 
-  private writeOne(index: number, e: Exchange): number {
-    const identity = extractIdentity(e, { trustedProxies: this.trustedProxies });
-    const respMime = contentType(e.responseHeaders);
-    const reqBody = this.bodyId(e.requestBody, contentType(e.requestHeaders));
-    const respBody = this.bodyId(e.responseBody, respMime);
-    const info = this.insertExchange.run(
-      this.sourceId,
-      index,
-      Math.round(e.time),
-      e.method,
-      e.scheme,
-      e.host,
-      e.port,
-      e.path,
-      e.query,
-      e.httpVersion,
-      e.status,
-      e.statusText,
-      JSON.stringify(e.requestHeaders),
-      JSON.stringify(e.responseHeaders),
-      reqBody,
-      respBody,
-      e.requestBody ? e.requestBody.length : e.requestSize,
-      e.responseBody ? e.responseBody.length : e.responseSize,
-      respMime || null,
-      e.durationMs,
-      identity.ip,
-      e.clientIp,
-      e.serverIp,
-      identity.principal,
-      identity.principalKind,
-      e.error,
-      e.websocket ? JSON.stringify(e.websocket) : null,
-      e.extra ? JSON.stringify(e.extra) : null,
-    );
-    return info.changes;
+  private writeOne(row: PreparedRow): number {
+    const reqBody = this.bodyId(row.reqBody);
+    const respBody = this.bodyId(row.respBody);
+    return this.insertExchange.run(this.sourceId, row.index, reqBody, respBody, ...row.columns).changes;
   }
 }

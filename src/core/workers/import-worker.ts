@@ -1,9 +1,14 @@
-/** Worker-thread side of an import job (see src/core/ingest/job.ts). */
+/**
+ * Worker-thread side of an import job (see src/core/ingest/job.ts). The same entry also serves as
+ * an import's parse worker (workerData.mode 'parse', see src/core/ingest/pipeline.ts), so a bundle
+ * needs no extra entry: the job passes its own URL as the parser's.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
 import { basename } from 'node:path';
 import type { FileImportResult } from '../../shared/api.ts';
 import { openWorkspace } from '../store/db.ts';
 import { importPath } from '../ingest/import.ts';
+import { runParseWorker, type ParseJobData } from '../ingest/pipeline.ts';
 
 export interface ImportJobData {
   jobId: string;
@@ -35,6 +40,7 @@ async function run(port: NonNullable<typeof parentPort>, data: ImportJobData): P
         options: data.options,
         signal: abort.signal,
         progressEveryMs: 200,
+        parseWorkerUrl: new URL(import.meta.url),
         onProgress: (p) => post({ type: 'progress', file: name, fileIndex, ...p, entriesTotal: entriesBefore + p.entries }),
       });
       for (const result of results) {
@@ -48,7 +54,9 @@ async function run(port: NonNullable<typeof parentPort>, data: ImportJobData): P
   }
 }
 
-if (parentPort) {
+if (parentPort && (workerData as { mode?: string } | null)?.mode === 'parse') {
+  void runParseWorker(parentPort, workerData as ParseJobData);
+} else if (parentPort) {
   const port = parentPort;
   run(port, workerData as ImportJobData).catch((err: unknown) => {
     port.postMessage({ type: 'file', result: { file: '', format: 'unknown', imported: 0, skipped: 0, errors: [], seconds: 0, fatal: (err as Error).message, duplicate: false } } satisfies ImportWorkerMessage);

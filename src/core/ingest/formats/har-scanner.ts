@@ -32,6 +32,10 @@ interface Frame {
   key: string;
 }
 
+/** Frames inside an entry need no key (keys matter only on the way to log.entries). */
+const IN_ENTRY_OBJECT: Frame = { type: LBRACE, key: '' };
+const IN_ENTRY_ARRAY: Frame = { type: LBRACKET, key: '' };
+
 export class HarEntryScanner {
   private offset = 0;
   private readonly stack: Frame[] = [];
@@ -70,6 +74,10 @@ export class HarEntryScanner {
     let i = 0;
     if (this.offset === 0 && n >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3;
     for (; i < n; i++) {
+      if (this.inEntry) {
+        i = this.skipInEntry(chunk, i, n);
+        if (i >= n) break;
+      }
       const c = chunk[i];
       if (this.inString) {
         if (this.escape) this.escape = false;
@@ -166,6 +174,39 @@ export class HarEntryScanner {
     if (!this.started) throw new ReadError('not a HAR file: the file is empty or holds no JSON object', `offset ${this.offset}`);
     if (!this.finishedTop || this.inString) throw new ReadError('file ends inside the HAR document (truncated?)', `offset ${this.offset}`);
     if (!this.foundEntries) throw new ReadError('not a HAR file: no log.entries array', `offset ${this.offset}`);
+  }
+
+  /**
+   * Inside an entry only strings and nesting matter: a tight loop over them, returning the index of
+   * the byte that closes the entry (or any closer at the entry's own level, left to the caller to
+   * check), or `n` when the chunk ends first.
+   */
+  private skipInEntry(chunk: Buffer, i: number, n: number): number {
+    const stack = this.stack;
+    const entryDepth = this.entriesDepth + 1;
+    let inString = this.inString;
+    let escape = this.escape;
+    for (; i < n; i++) {
+      const c = chunk[i];
+      if (inString) {
+        if (escape) escape = false;
+        else if (c === BACKSLASH) escape = true;
+        else if (c === QUOTE) inString = false;
+        continue;
+      }
+      if (c === QUOTE) inString = true;
+      else if (c === LBRACE || c === LBRACKET) {
+        if (stack.length >= MAX_DEPTH) throw new ReadError(`JSON nested deeper than ${MAX_DEPTH} levels`, `offset ${this.offset + i}`);
+        stack.push(c === LBRACE ? IN_ENTRY_OBJECT : IN_ENTRY_ARRAY);
+      } else if (c === RBRACE || c === RBRACKET) {
+        if (stack.length <= entryDepth) break;
+        const top = stack.pop()!;
+        if ((top.type === LBRACE) !== (c === RBRACE)) throw new ReadError(`malformed JSON: unexpected '${String.fromCharCode(c)}'`, `offset ${this.offset + i}`);
+      }
+    }
+    this.inString = inString;
+    this.escape = escape;
+    return i;
   }
 
   private beginEntry(i: number): void {
