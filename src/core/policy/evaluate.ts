@@ -2,15 +2,14 @@
  * A policy compiled to per-rule closures over one exchange: what an enforcer loaded with the
  * exported bundle would do. Simulation drives it over captured traffic; rate limits keep per-key
  * state and run on the traffic's own clock, with NGINX's leaky-bucket arithmetic (limit_req).
- * Every per-value result that repeats across traffic (IP in CIDR, user agent, operation lookup) is
- * cached with a bound, so cost per exchange stays flat.
+ * Every per-value result that repeats across traffic (IP in CIDR, user agent, operation lookup,
+ * header checks) is cached, per distinct value or per interned key, so cost per exchange stays flat.
  */
 import ipaddr from 'ipaddr.js';
 import type { ValidateFunction } from 'ajv';
-import { headerValue, type StoredExchange } from '../model/exchange.ts';
+import { headerValue, type Header } from '../model/exchange.ts';
 import { urlDecode } from '../detect/decode.ts';
-import { ExchangeView } from '../detect/fields.ts';
-import { SIGNATURES } from '../detect/signatures.ts';
+import { LineFacts, RequestContext, withRoom, type Request } from './context.ts';
 import { SignatureScanner } from './signature-memo.ts';
 import { schemaAjv } from './load.ts';
 import { compileEndpoint, compileScope, compileTemplate, type LineTest, type RequestLine } from './match.ts';
@@ -29,8 +28,8 @@ type LineFact = unknown;
 export interface CompiledRule {
   rule: PolicyRule;
   line(r: RequestLine): LineFact;
-  /** null: not in the rule's scope; false: looked at, nothing to do; string: acts, and why. */
-  judge(e: StoredExchange, fact: LineFact, view: () => ExchangeView): Verdict;
+  /** false: looked at, nothing to do; string: acts, and why (called only in scope). */
+  judge(ctx: RequestContext, fact: LineFact): Verdict;
 }
 
 type Compiled = Omit<CompiledRule, 'rule'>;
@@ -40,19 +39,20 @@ const scopeFact = (test: LineTest | null) => (test ? (r: RequestLine) => test(r)
 
 const MAX_CACHE = 100_000;
 
-function bounded<K, V>(): { get(k: K): V | undefined; set(k: K, v: V): void } {
-  const m = new Map<K, V>();
-  return {
-    get: (k) => m.get(k),
-    set: (k, v) => {
-      if (m.size >= MAX_CACHE) m.clear();
-      m.set(k, v);
-    },
-  };
+/** Per interned key (context.ts ids): a value computed once, in a growable array. */
+class PerId<V> {
+  private values: (V | undefined)[] = [];
+  get(id: number): V | undefined {
+    return this.values[id];
+  }
+  set(id: number, v: V): void {
+    while (id >= this.values.length) this.values.push(undefined);
+    this.values[id] = v;
+  }
 }
 
-export const ipOf = (e: StoredExchange): string | null => e.ip ?? e.clientIp;
-export const actorOf = (e: StoredExchange): string => e.principal ?? e.ip ?? e.clientIp ?? 'unknown';
+export const ipOf = (e: Request): string | null => e.ip ?? e.clientIp;
+export const actorOf = (e: Request): string => e.principal ?? e.ip ?? e.clientIp ?? 'unknown';
 
 function normaliseIp(ip: string): string | null {
   try {
@@ -64,75 +64,89 @@ function normaliseIp(ip: string): string | null {
 
 function compileRateLimit(r: RateLimitRule): Compiled {
   const rate = r.limit / r.windowMs; // requests per ms
-  const state = new Map<string, { excess: number; last: number }>();
-  const judge = (e: StoredExchange): Verdict => {
-    const key = r.key === 'ip' ? ipOf(e) : e.principal;
+  // Per key (interned id): the bucket's excess and its last update; NaN = key not seen yet.
+  let excess = new Float64Array(0);
+  let last = new Float64Array(0);
+  const judge = (ctx: RequestContext): Verdict => {
+    const id = r.key === 'ip' ? ctx.ipId() : ctx.principalId();
     // Like NGINX, a request without a key value is not accounted.
-    if (key === null) return false;
-    const s = state.get(key);
-    if (!s) {
-      state.set(key, { excess: 0, last: e.time });
+    if (id < 0) return false;
+    excess = withRoom(excess, id, NaN);
+    last = withRoom(last, id);
+    const time = ctx.e.time;
+    const before = excess[id];
+    if (Number.isNaN(before)) {
+      excess[id] = 0;
+      last[id] = time;
       return false;
     }
-    const excess = Math.max(s.excess - rate * Math.max(0, e.time - s.last), 0) + 1;
-    if (excess > r.burst) return `over ${r.limit}/${r.windowMs / 1000}s (burst ${r.burst}) for ${r.key} ${key}`;
-    s.excess = excess;
-    s.last = Math.max(s.last, e.time);
+    const x = Math.max(before - rate * Math.max(0, time - last[id]), 0) + 1;
+    if (x > r.burst) return `over ${r.limit}/${r.windowMs / 1000}s (burst ${r.burst}) for ${r.key} ${ctx.ids.strings[id]}`;
+    excess[id] = x;
+    last[id] = Math.max(last[id], time);
     return false;
   };
   return { line: scopeFact(compileScope(r.scope)), judge };
 }
 
-function compileAccessList(r: AccessListRule): Compiled {
+function compileAccessList(r: AccessListRule, slot: number): Compiled {
   const ips = new Set((r.ips ?? []).map((ip) => normaliseIp(ip)!));
   const cidrs = (r.cidrs ?? []).map((c) => ipaddr.parseCIDR(c));
   const principals = new Set(r.principals ?? []);
   const uaContains = (r.userAgents ?? []).flatMap((u) => ('contains' in u ? [u.contains.toLowerCase()] : []));
   const uaRegex = (r.userAgents ?? []).flatMap((u) => ('regex' in u ? [new RegExp(u.regex)] : []));
   const countries = new Set(r.countries ?? []);
-  const ipCache = bounded<string, string | null>();
-  const uaCache = bounded<string, string | null>();
+  const ipHits = new PerId<string | null>();
+  const principalHits = new PerId<string | null>();
   const ipHit = (raw: string): string | null => {
-    let hit = ipCache.get(raw);
-    if (hit !== undefined) return hit;
-    hit = null;
     const norm = normaliseIp(raw);
-    if (norm !== null) {
-      if (ips.has(norm)) hit = `ip ${norm}`;
-      else if (cidrs.length) {
-        const addr = ipaddr.process(norm);
-        for (const [net, bits] of cidrs) {
-          if (addr.kind() === net.kind() && addr.match(net, bits)) {
-            hit = `ip ${norm} in ${net.toString()}/${bits}`;
-            break;
-          }
-        }
-      }
+    if (norm === null) return null;
+    if (ips.has(norm)) return `ip ${norm}`;
+    if (cidrs.length) {
+      const addr = ipaddr.process(norm);
+      for (const [net, bits] of cidrs) if (addr.kind() === net.kind() && addr.match(net, bits)) return `ip ${norm} in ${net.toString()}/${bits}`;
     }
-    ipCache.set(raw, hit);
-    return hit;
+    return null;
   };
   const uaHit = (ua: string): string | null => {
-    let hit = uaCache.get(ua);
-    if (hit !== undefined) return hit;
-    hit = null;
+    let hit: string | null = null;
     const lower = ua.toLowerCase();
     for (const c of uaContains) if (lower.includes(c)) hit = `user agent contains ${JSON.stringify(c)}`;
     if (hit === null) for (const re of uaRegex) if (re.test(ua)) hit = `user agent matches /${re.source}/`;
-    uaCache.set(ua, hit);
     return hit;
   };
   const checkIps = ips.size > 0 || cidrs.length > 0;
+  const checkPrincipals = principals.size > 0;
   const checkUa = uaContains.length > 0 || uaRegex.length > 0;
   const onlyCountries = !checkIps && !checkUa && principals.size === 0;
-  const judge = (e: StoredExchange): Verdict => {
+  const judge = (ctx: RequestContext): Verdict => {
+    const e = ctx.e;
     let hit: string | null = null;
-    const ip = ipOf(e);
-    if (checkIps && ip !== null) hit = ipHit(ip);
-    if (hit === null && e.principal !== null && principals.has(e.principal)) hit = `principal ${e.principal}`;
+    if (checkIps) {
+      const id = ctx.ipId();
+      if (id >= 0) {
+        let v = ipHits.get(id);
+        if (v === undefined) ipHits.set(id, (v = ipHit(ctx.ids.strings[id])));
+        hit = v;
+      }
+    }
+    if (hit === null && checkPrincipals) {
+      const id = ctx.principalId();
+      if (id >= 0) {
+        let v = principalHits.get(id);
+        if (v === undefined) principalHits.set(id, (v = principals.has(e.principal!) ? `principal ${e.principal}` : null));
+        hit = v;
+      }
+    }
     if (hit === null && checkUa) {
-      const ua = headerValue(e.requestHeaders, 'user-agent');
-      if (ua) hit = uaHit(ua);
+      // The user agent's verdict is kept on the header list's facts.
+      const h = ctx.headers();
+      let ua = h.slots[slot] as string | null | undefined;
+      if (ua === undefined) {
+        const value = h.userAgent;
+        h.slots[slot] = ua = value ? uaHit(value) : null;
+      }
+      hit = ua;
     }
     const country = e.extra?.country;
     const known = typeof country === 'string' && country !== '';
@@ -155,14 +169,14 @@ function compileBlockEndpoints(r: BlockEndpointsRule): Compiled {
     for (const { ep, test } of tests) if (test(l)) return { v: `${ep.method} ${ep.path} is blocked${ep.reason ? ` (${ep.reason})` : ''}` };
     return { v: false };
   };
-  return { line, judge: (_e, fact) => (fact as { v: Verdict }).v };
+  return { line, judge: (_ctx, fact) => (fact as { v: Verdict }).v };
 }
 
 interface CompiledOperation {
   op: Operation;
+  /** Position in the rule's operations (indexes per-header-list verdicts). */
+  index: number;
   where: string;
-  queryRejecting: Map<string, string | false>;
-  queryAllowing: Map<string, string | false>;
   test: LineTest;
   /** Captures path placeholders in order, when any path parameter carries a schema. */
   pathCapture: RegExp | null;
@@ -186,7 +200,7 @@ function validatorOf(schema: Record<string, unknown> | undefined): ValidateFunct
   return schema ? schemaAjv.compile(schema) : null;
 }
 
-function compileOperation(op: Operation): CompiledOperation {
+function compileOperation(op: Operation, index: number): CompiledOperation {
   const params = op.parameters ?? [];
   const pathNames = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
   const pathParams = new Map<string, ValidateFunction>();
@@ -196,9 +210,8 @@ function compileOperation(op: Operation): CompiledOperation {
     : null;
   return {
     op,
+    index,
     where: `${op.method} ${op.path}`,
-    queryRejecting: new Map(),
-    queryAllowing: new Map(),
     test: compileEndpoint({ host: op.host, method: op.method, path: op.path }),
     pathCapture: pathParams.size ? new RegExp(`^${compileTemplate(op.path).body.replaceAll('[^/]+', '([^/]+)')}$`) : null,
     pathNames,
@@ -230,20 +243,8 @@ function checkPath(c: CompiledOperation, path: string): string | false {
   return false;
 }
 
-/** The query's verdict for an operation: a function of the query string, so cached per string. */
+/** The query's verdict for an operation: a function of the query string (cached on its facts). */
 function checkQuery(c: CompiledOperation, query: string, rejectUnknown: boolean): string | false {
-  const memo = rejectUnknown ? c.queryRejecting : c.queryAllowing;
-  const known = memo.get(query);
-  if (known !== undefined) return known;
-  const v = checkQueryUncached(c, query, rejectUnknown);
-  if (query.length <= 2048) {
-    if (memo.size >= MAX_CACHE) memo.clear();
-    memo.set(query, v);
-  }
-  return v;
-}
-
-function checkQueryUncached(c: CompiledOperation, query: string, rejectUnknown: boolean): string | false {
   const where = c.where;
   const seen = new Set<string>();
   if (query.length > 1) {
@@ -261,43 +262,62 @@ function checkQueryUncached(c: CompiledOperation, query: string, rejectUnknown: 
   return false;
 }
 
-function checkOperation(c: CompiledOperation, e: StoredExchange, rejectUnknown: boolean): string | false {
-  const where = c.where;
-  const q = checkQuery(c, e.query, rejectUnknown);
-  if (q !== false) return q;
+/** The declared headers' verdict: a function of the header list, so cached on its facts. */
+function checkHeaders(c: CompiledOperation, headers: readonly Header[]): string | false {
   for (const h of c.headers) {
-    const v = headerValue(e.requestHeaders, h.name);
+    const v = headerValue(headers, h.name);
     if (v === undefined) {
-      if (h.required) return `${where}: required header ${h.name} is missing`;
+      if (h.required) return `${c.where}: required header ${h.name} is missing`;
       continue;
     }
-    if (h.validate && !h.validate(coerce(v, h.validate.schema as Record<string, unknown>))) return `${where}: header ${h.name} ${h.validate.errors?.[0]?.message ?? 'is invalid'}`;
+    if (h.validate && !h.validate(coerce(v, h.validate.schema as Record<string, unknown>))) return `${c.where}: header ${h.name} ${h.validate.errors?.[0]?.message ?? 'is invalid'}`;
   }
-  if (c.body) {
-    const body = e.requestBody;
-    const size = body?.length ?? e.requestSize ?? 0;
-    if (size === 0) return c.body.required ? `${where}: request body is required` : false;
-    const ct = (headerValue(e.requestHeaders, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
-    if (c.body.contentTypes && ct && !c.body.contentTypes.includes(ct)) return `${where}: content type ${ct} is not accepted`;
-    // Logs carry no bodies: a body schema can only be judged where the capture kept the body.
-    if (c.body.validate && body && body.length && (ct === '' || ct.includes('json'))) {
-      let doc: unknown;
-      try {
-        doc = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8'));
-      } catch {
-        return `${where}: request body is not valid JSON`;
-      }
-      if (!c.body.validate(doc)) {
-        const err = c.body.validate.errors?.[0];
-        return `${where}: request body${err?.instancePath ? ` ${err.instancePath}` : ''} ${err?.message ?? 'is invalid'}`;
+  return false;
+}
+
+function checkOperation(c: CompiledOperation, ctx: RequestContext, rejectUnknown: boolean, slot: number, operations: number): string | false {
+  const where = c.where;
+  const e = ctx.e;
+  // Per query string and per header list: each operation's verdict, by its index.
+  const qf = ctx.query();
+  const queryVerdicts = (qf.slots[slot] ??= new Array<string | false | undefined>(operations).fill(undefined)) as (string | false | undefined)[];
+  let q = queryVerdicts[c.index];
+  if (q === undefined) queryVerdicts[c.index] = q = checkQuery(c, e.query, rejectUnknown);
+  if (q !== false) return q;
+  if (c.headers.length || c.body) {
+    const facts = ctx.headers();
+    if (c.headers.length) {
+      const verdicts = (facts.slots[slot] ??= new Array<string | false | undefined>(operations).fill(undefined)) as (string | false | undefined)[];
+      let h = verdicts[c.index];
+      if (h === undefined) verdicts[c.index] = h = checkHeaders(c, facts.list);
+      if (h !== false) return h;
+    }
+    if (c.body) {
+      const size = ctx.bodyLength() ?? e.requestSize ?? 0;
+      if (size === 0) return c.body.required ? `${where}: request body is required` : false;
+      const ct = facts.mediaType;
+      if (c.body.contentTypes && ct && !c.body.contentTypes.includes(ct)) return `${where}: content type ${ct} is not accepted`;
+      // Logs carry no bodies: a body schema can only be judged where the capture kept the body.
+      const body = c.body.validate ? ctx.body() : null;
+      if (c.body.validate && body && body.length && (ct === '' || ct.includes('json'))) {
+        let doc: unknown;
+        try {
+          doc = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8'));
+        } catch {
+          return `${where}: request body is not valid JSON`;
+        }
+        if (!c.body.validate(doc)) {
+          const err = c.body.validate.errors?.[0];
+          return `${where}: request body${err?.instancePath ? ` ${err.instancePath}` : ''} ${err?.message ?? 'is invalid'}`;
+        }
       }
     }
   }
   return false;
 }
 
-function compilePositiveModel(r: PositiveModelRule): Compiled {
-  const ops = r.operations.map(compileOperation);
+function compilePositiveModel(r: PositiveModelRule, slot: number): Compiled {
+  const ops = r.operations.map((op, i) => compileOperation(op, i));
   const byMethod = new Map<string, CompiledOperation[]>();
   for (const c of ops) {
     const list = byMethod.get(c.op.method) ?? [];
@@ -314,29 +334,29 @@ function compilePositiveModel(r: PositiveModelRule): Compiled {
   };
   return {
     line,
-    judge: (e, fact) => {
+    judge: (ctx, fact) => {
       const f = fact as ReturnType<typeof line>;
-      return f.op === null || f.path !== false ? f.path : checkOperation(f.op, e, reject);
+      return f.op === null || f.path !== false ? f.path : checkOperation(f.op, ctx, reject, slot, ops.length);
     },
   };
 }
 
 function compileSignature(r: SignatureRule, scanner: SignatureScanner): Compiled {
-  scanner.add(r);
-  const rule = { targets: r.targets, libraries: r.signatures.map((n) => SIGNATURES.get(n)!) };
-  const judge = (e: StoredExchange, _fact: LineFact, view: () => ExchangeView): Verdict => {
-    const h = scanner.test(rule, e, view);
+  const rule = scanner.add(r);
+  const judge = (ctx: RequestContext): Verdict => {
+    const h = scanner.test(rule, ctx);
     return h === null ? false : `${h.library} signature in ${h.where}: ${h.snippet.slice(0, 60)}`;
   };
   return { line: scopeFact(compileScope(r.scope)), judge };
 }
 
-export function compileRule(rule: PolicyRule, scanner: SignatureScanner): CompiledRule {
+/** `slot`: the rule's position in the compiled policy (indexes its per-header-list facts). */
+export function compileRule(rule: PolicyRule, scanner: SignatureScanner, slot: number): CompiledRule {
   switch (rule.type) {
     case 'rate-limit': return { rule, ...compileRateLimit(rule) };
-    case 'access-list': return { rule, ...compileAccessList(rule) };
+    case 'access-list': return { rule, ...compileAccessList(rule, slot) };
     case 'block-endpoints': return { rule, ...compileBlockEndpoints(rule) };
-    case 'positive-model': return { rule, ...compilePositiveModel(rule) };
+    case 'positive-model': return { rule, ...compilePositiveModel(rule, slot) };
     case 'signature': return { rule, ...compileSignature(rule, scanner) };
   }
 }
@@ -345,47 +365,51 @@ export interface CompiledPolicy {
   rules: CompiledRule[];
   /** Whether judging needs request bodies (signature rules on bodies, body schemas). */
   needsBodies: boolean;
-  /** Each enabled rule's verdict on one exchange, in rule order. */
-  judge(e: StoredExchange): Verdict[];
+  /** Whether judging reads exchanges' extra fields (country lists). */
+  needsExtra: boolean;
+  /** Each enabled rule's verdict on one exchange, in rule order (the array is reused per call). */
+  judge(e: Request): Verdict[];
+  /** The last judged exchange's context: its interned IP and principal (ctx.ids numbers them). */
+  readonly context: RequestContext;
 }
 
 export function compilePolicy(policy: Policy): CompiledPolicy {
   // The signature rules share one scanner: each target kind is scanned once per exchange with
   // every library any rule wants there, and memoised across exchanges (signature-memo.ts).
   const scanner = new SignatureScanner();
-  const rules = policy.rules.filter((r) => r.enabled).map((r) => compileRule(r, scanner));
+  const enabled = policy.rules.filter((r) => r.enabled);
+  const rules = enabled.map((r, i) => compileRule(r, scanner, i));
   const needsBodies = rules.some(({ rule: r }) => (r.type === 'signature' && r.targets.includes('body')) || (r.type === 'positive-model' && r.operations.some((o) => o.requestBody?.schema)));
-  const verdicts: Verdict[] = new Array(rules.length);
-  // host → method → path → each rule's line fact.
-  const lines = new Map<string, Map<string, Map<string, LineFact[]>>>();
+  const needsExtra = rules.some(({ rule: r }) => r.type === 'access-list' && (r.countries?.length ?? 0) > 0);
+  const ctx = new RequestContext(scanner.plan, rules.length);
+  const verdicts: Verdict[] = new Array<Verdict>(rules.length).fill(null);
+  // path → the lines with that path (host, method): one string hashed per exchange, host and
+  // method compared.
+  const lines = new Map<string, LineFacts>();
   let cachedLines = 0;
-  const factsOf = (e: StoredExchange): LineFact[] => {
-    let byMethod = lines.get(e.host);
-    if (!byMethod) lines.set(e.host, (byMethod = new Map()));
-    let byPath = byMethod.get(e.method);
-    if (!byPath) byMethod.set(e.method, (byPath = new Map()));
-    let facts = byPath.get(e.path);
-    if (!facts) {
-      facts = rules.map((c) => c.line(e));
-      if (++cachedLines > MAX_CACHE) {
-        lines.clear();
-        cachedLines = 0;
-      } else byPath.set(e.path, facts);
-    }
-    return facts;
+  const lineOf = (e: Request): LineFacts => {
+    const first = lines.get(e.path);
+    for (let l = first; l !== undefined; l = l.next) if (l.method === e.method && l.host === e.host) return l;
+    const line = new LineFacts(e.host, e.method, rules.map((c) => c.line(e)), first);
+    if (++cachedLines > MAX_CACHE) {
+      lines.clear();
+      cachedLines = 0;
+    } else lines.set(e.path, line);
+    return line;
   };
   return {
     rules,
     needsBodies,
+    needsExtra,
+    context: ctx,
     judge(e) {
-      let v: ExchangeView | null = null;
-      // Signature targets never read the endpoint template: no templating per exchange.
-      const view = () => (v ??= new ExchangeView(e, '', scanner.plan));
+      const line = lineOf(e);
+      ctx.begin(e, line);
       scanner.begin();
-      const facts = factsOf(e);
+      const facts = line.facts;
       for (let i = 0; i < rules.length; i++) {
         const f = facts[i];
-        verdicts[i] = f === false ? null : rules[i].judge(e, f, view);
+        verdicts[i] = f === false ? null : rules[i].judge(ctx, f);
       }
       return verdicts;
     },

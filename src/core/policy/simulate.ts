@@ -2,12 +2,14 @@
  * Dry-run: what a policy would have done to the captured traffic. Per rule: requests looked at
  * and acted on, by actor, split into traffic from actors behind findings (likely true positives)
  * and clean traffic (likely false positives), with sample exchange ids to drill into. One pass in
- * time order; memory is bounded by distinct actors and rate-limit keys, not by the traffic.
+ * time order over the request-side columns only; actors are numbered once per exchange (context.ts)
+ * and counted in arrays by number. Memory is bounded by distinct actors and rate-limit keys, not by
+ * the traffic.
  */
 import type { Db } from '../store/db.ts';
-import { iterateExchanges } from '../store/exchanges.ts';
-import type { StoredExchange } from '../model/exchange.ts';
-import { actorOf, compilePolicy, ipOf } from './evaluate.ts';
+import { forEachRequest, readBody } from '../store/exchanges.ts';
+import { withRoom, type Request } from './context.ts';
+import { compilePolicy } from './evaluate.ts';
 import { policyRevision } from './load.ts';
 import type { Action, Policy, RuleType } from './types.ts';
 
@@ -97,34 +99,70 @@ class Tally {
   matched = 0;
   flaggedRequests = 0;
   evidenceRequests = 0;
-  readonly actors = new Map<string, { n: number; flagged: boolean }>();
+  /** Per actor number: matched requests. */
+  counts = new Int32Array(0);
+  /** Per actor number: 0 not seen, 1 seen clean, 2 behind a finding (as of its first match). */
+  seen = new Uint8Array(0);
+  /** Actor numbers in order of first match. */
+  readonly actors: number[] = [];
   readonly flaggedSamples: number[] = [];
   readonly cleanSamples: number[] = [];
   example: string | null = null;
+
+  count(actor: number, flagged: boolean): void {
+    this.counts = withRoom(this.counts, actor);
+    this.seen = withRoom(this.seen, actor);
+    if (this.seen[actor] === 0) {
+      this.seen[actor] = flagged ? 2 : 1;
+      this.actors.push(actor);
+    }
+    this.counts[actor]++;
+  }
+}
+
+/** Per interned string: whether a set holds it, looked up once. */
+class Membership {
+  private readonly set: ReadonlySet<string>;
+  private known = new Uint8Array(0);
+
+  constructor(set: ReadonlySet<string>) {
+    this.set = set;
+  }
+
+  has(id: number, strings: readonly string[]): boolean {
+    this.known = withRoom(this.known, id);
+    let v = this.known[id];
+    if (v === 0) this.known[id] = v = this.set.has(strings[id]) ? 2 : 1;
+    return v === 2;
+  }
 }
 
 const EMPTY_INDEX: FindingIndex = { ips: new Set(), principals: new Set(), requestIds: new Set() };
 
-export function simulatePolicy(source: Db | Iterable<StoredExchange>, policy: Policy, opts: SimulateOptions = {}): SimulationResult {
+export function simulatePolicy(source: Db | Iterable<Request>, policy: Policy, opts: SimulateOptions = {}): SimulationResult {
   const started = performance.now();
   const compiled = compilePolicy(policy);
   const index = opts.findingIndex ?? (opts.findings ? indexFindings(opts.findings) : EMPTY_INDEX);
   const topN = opts.topN ?? 10;
   const maxSamples = opts.samples ?? 10;
-  const exchanges: Iterable<StoredExchange> =
-    Symbol.iterator in source ? (source as Iterable<StoredExchange>) : iterateExchanges(source as Db, { order: 'time', withBodies: compiled.needsBodies, filter: opts.filter });
   const tallies = compiled.rules.map(() => new Tally());
   const actions = compiled.rules.map((c) => c.rule.action);
   const totals = { blocked: 0, throttled: 0, logged: 0, passed: 0, blockedFlagged: 0, blockedClean: 0 };
+  const ctx = compiled.context;
+  const names = ctx.ids.strings;
+  const flaggedIps = new Membership(index.ips);
+  const flaggedPrincipals = new Membership(index.principals);
   const checkIps = index.ips.size > 0;
   const checkPrincipals = index.principals.size > 0;
   const checkIds = index.requestIds.size > 0;
+  let unknown = -1;
   let n = 0;
-  for (const e of exchanges) {
+  const visit = (e: Request): void => {
     n++;
     if (opts.onProgress && n % 100_000 === 0) opts.onProgress(n);
     const verdicts = compiled.judge(e);
     let flagged: boolean | undefined;
+    let actor = -1;
     let blocked = false;
     let throttled = false;
     let logged = false;
@@ -137,14 +175,14 @@ export function simulatePolicy(source: Db | Iterable<StoredExchange>, policy: Po
       t.matched++;
       t.example ??= v;
       if (flagged === undefined) {
-        const ip = checkIps ? ipOf(e) : null;
-        flagged = (checkPrincipals && e.principal !== null && index.principals.has(e.principal)) || (ip !== null && index.ips.has(ip));
+        const principal = ctx.principalId();
+        const ip = ctx.ipId();
+        flagged = (checkPrincipals && principal >= 0 && flaggedPrincipals.has(principal, names)) || (checkIps && ip >= 0 && flaggedIps.has(ip, names));
+        // The actor: principal, else IP, else 'unknown' (one numbering: equal strings are one actor).
+        actor = principal >= 0 ? principal : ip >= 0 ? ip : unknown >= 0 ? unknown : (unknown = ctx.ids.id('unknown'));
       }
       const evidence = checkIds && index.requestIds.has(e.id);
-      const actor = actorOf(e);
-      const a = t.actors.get(actor);
-      if (a) a.n++;
-      else t.actors.set(actor, { n: 1, flagged });
+      t.count(actor, flagged);
       if (flagged || evidence) {
         t.flaggedRequests++;
         if (evidence) t.evidenceRequests++;
@@ -162,10 +200,18 @@ export function simulatePolicy(source: Db | Iterable<StoredExchange>, policy: Po
     } else if (throttled) totals.throttled++;
     else if (logged) totals.logged++;
     else totals.passed++;
+  };
+  if (Symbol.iterator in source) for (const e of source as Iterable<Request>) visit(e);
+  else {
+    const db = source as Db;
+    // One record refilled per row; bodies by id, loaded only when a scan or schema of that body
+    // is not memoised.
+    ctx.loadBody = (id) => readBody(db, id);
+    forEachRequest(db, { order: 'time', withBodies: compiled.needsBodies ? 'lazy' : false, withExtra: compiled.needsExtra, filter: opts.filter }, visit);
   }
   const rules = compiled.rules.map(({ rule }, i): RuleSimulation => {
     const t = tallies[i];
-    const all = [...t.actors].map(([actor, a]) => ({ actor, requests: a.n, flagged: a.flagged }));
+    const all = t.actors.map((id) => ({ actor: names[id], requests: t.counts[id], flagged: t.seen[id] === 2 }));
     all.sort((a, b) => b.requests - a.requests || (a.actor < b.actor ? -1 : 1));
     const flaggedActors = all.filter((a) => a.flagged).length;
     return {

@@ -118,3 +118,103 @@ function decodeRow(r: Row, bodies: boolean): StoredExchange {
     responseBody: bodies ? decodeBody(r[27], r[28]) : null,
   };
 }
+
+/** The request side of an exchange: what judging a request (policy simulation) reads. */
+export interface RequestRecord extends Pick<StoredExchange, 'id' | 'time' | 'method' | 'host' | 'path' | 'query' | 'requestHeaders' | 'requestBody' | 'requestSize' | 'ip' | 'clientIp' | 'principal' | 'extra'> {
+  /**
+   * With lazy bodies (requestBody is then null): the stored request body's id (readBody) and
+   * size, null without a body. Equal ids are equal bytes (bodies are stored once by hash).
+   */
+  requestBodyId?: number | null;
+  requestBodySize?: number | null;
+}
+
+export interface RequestIterateOptions {
+  filter?: string;
+  /** true: load and decompress request bodies; 'lazy': only their ids and sizes; default none. */
+  withBodies?: boolean | 'lazy';
+  /** Parse the extra column (default false: extra is null). */
+  withExtra?: boolean;
+  order?: 'time' | 'id';
+}
+
+/** Distinct header lists kept per iteration before the cache starts over (results never depend on it). */
+const HEADER_CACHE = 20_000;
+/**
+ * Like iterateExchanges, but only the request-side columns a judge of requests needs, no response
+ * body join, and one parsed header list per distinct stored header text: exchanges whose stored
+ * headers are identical share one (read-only: never mutate it) array, so consumers can memoise
+ * header-derived facts by the array's identity.
+ */
+export function* iterateRequests(db: Db, opts: RequestIterateOptions = {}): IterableIterator<RequestRecord> {
+  const { rows, fill } = readRequests(db, opts);
+  for (const r of rows) yield fill(r, emptyRequest());
+}
+
+/**
+ * iterateRequests as a loop over one record object, refilled row after row (no allocation per
+ * row): `visit` must copy whatever it keeps of it. Returns the number of rows visited.
+ */
+export function forEachRequest(db: Db, opts: RequestIterateOptions, visit: (r: RequestRecord) => void): number {
+  const { rows, fill } = readRequests(db, opts);
+  const record = emptyRequest();
+  let n = 0;
+  for (const r of rows) {
+    visit(fill(r, record));
+    n++;
+  }
+  return n;
+}
+
+/** Every field present from the start, so every record has one shape. */
+const emptyRequest = (): RequestRecord => ({
+  id: 0, time: 0, method: '', host: '', path: '', query: '', requestHeaders: [], requestSize: null, ip: null, clientIp: null, principal: null, extra: null,
+  requestBody: null, requestBodyId: undefined, requestBodySize: undefined,
+});
+
+function readRequests(db: Db, opts: RequestIterateOptions): { rows: IterableIterator<Row>; fill: (r: Row, into: RequestRecord) => RequestRecord } {
+  registerQueryFunctions(db);
+  const f = compileForApi(opts.filter);
+  const order = opts.order === 'time' ? 'e.time, e.id' : 'e.id';
+  const bodies = opts.withBodies === true;
+  const lazy = opts.withBodies === 'lazy';
+  const extra = opts.withExtra === true;
+  const sql = `SELECT e.id, e.time, e.method, e.host, e.path, e.query, e.req_headers, e.req_size, e.ip, e.client_ip, e.principal, ${extra ? 'e.extra' : 'NULL'}${
+    bodies ? ', rb.compressed, rb.data' : lazy ? ', rb.id, rb.size' : ''
+  } FROM exchanges e${bodies || lazy ? ' LEFT JOIN bodies rb ON rb.id = e.req_body_id' : ''} WHERE ${f.where} ORDER BY ${order}`;
+  const rows = cached(db, sql).raw(true).iterate(...f.params) as IterableIterator<Row>;
+  const headerLists = new Map<string, Header[]>();
+  const fill = (r: Row, into: RequestRecord): RequestRecord => {
+    const id = r[0] as number;
+    const rawHeaders = r[6] as string | null;
+    let requestHeaders: Header[] | undefined = rawHeaders === null ? [] : headerLists.get(rawHeaders);
+    if (requestHeaders === undefined) {
+      requestHeaders = json<Header[]>(rawHeaders, id, 'req_headers') ?? [];
+      if (headerLists.size >= HEADER_CACHE) headerLists.clear();
+      headerLists.set(rawHeaders!, requestHeaders);
+    }
+    into.id = id;
+    into.time = r[1] as number;
+    into.method = r[2] as string;
+    into.host = r[3] as string;
+    into.path = r[4] as string;
+    into.query = r[5] as string;
+    into.requestHeaders = requestHeaders;
+    into.requestSize = r[7] as number | null;
+    into.ip = r[8] as string | null;
+    into.clientIp = r[9] as string | null;
+    into.principal = r[10] as string | null;
+    into.extra = r[11] === null ? null : json<Record<string, string | number | boolean>>(r[11], id, 'extra');
+    into.requestBody = bodies ? decodeBody(r[12], r[13]) : null;
+    into.requestBodyId = lazy ? (r[12] as number | null) : undefined;
+    into.requestBodySize = lazy ? (r[13] as number | null) : undefined;
+    return into;
+  };
+  return { rows, fill };
+}
+
+/** A stored body's bytes by id (decompressed), null when there is no such body. */
+export function readBody(db: Db, id: number): Uint8Array | null {
+  const row = cached(db, 'SELECT compressed, data FROM bodies WHERE id = ?').raw(true).get(id) as Row | undefined;
+  return row ? decodeBody(row[0], row[1]) : null;
+}

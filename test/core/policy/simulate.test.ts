@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from '../../../src/core/policy/evaluate.ts';
 import { parsePolicy } from '../../../src/core/policy/load.ts';
-import { simulatePolicy } from '../../../src/core/policy/simulate.ts';
-import { makeWorkspace } from '../../helpers/workspace.ts';
+import { simulatePolicy, type SimulationResult } from '../../../src/core/policy/simulate.ts';
+import { iterateExchanges, iterateRequests, readBody } from '../../../src/core/store/exchanges.ts';
+import { makeWorkspace, type RowSpec } from '../../helpers/workspace.ts';
 import { ex, fullPolicy } from './fixtures.ts';
 
 const policy = fullPolicy();
@@ -126,6 +127,62 @@ describe('simulatePolicy', () => {
     expect(r.rules.map((x) => x.id)).toEqual(['s']);
     expect(r.rules[0]).toMatchObject({ matched: 1, samples: { clean: [ws.ids[0]] } });
     expect(r.exchanges).toBe(2);
+    ws.db.close();
+  });
+
+  // The workspace path reads request columns only, shares one header list per distinct stored
+  // header text, loads bodies lazily by id and memoises by those: it must agree with judging every
+  // exchange as iterateExchanges gives it, whole and with fresh header arrays.
+  const sqli = JSON.stringify({ username: "admin' OR '1'='1" });
+  const form = 'username=x&q=%3Cscript%3Ealert(1)%3C%2Fscript%3E';
+  const rows: RowSpec[] = [
+    ...Array.from({ length: 12 }, (_, i): RowSpec => ({ method: 'POST', host: 'api.shop.example', path: '/api/login', reqBody: i % 3 ? JSON.stringify({ username: `u${i % 2}` }) : sqli, reqHeaders: [['Content-Type', 'application/json'], ['User-Agent', 'app/1']], ip: `192.0.2.${i % 4}`, principal: i % 2 ? 'alice' : null, time: t0 + i * 100 })),
+    // The same bytes under other content types: form-decoded, plain text, none.
+    { method: 'POST', host: 'api.shop.example', path: '/api/login', reqBody: form, reqHeaders: [['Content-Type', 'application/x-www-form-urlencoded']], ip: '192.0.2.9', time: t0 + 2000 },
+    { method: 'POST', host: 'api.shop.example', path: '/api/login', reqBody: form, reqHeaders: [['Content-Type', 'text/plain']], ip: '192.0.2.9', time: t0 + 2001 },
+    { method: 'POST', host: 'api.shop.example', path: '/api/login', reqBody: form, ip: '192.0.2.9', time: t0 + 2002 },
+    { method: 'POST', host: 'api.shop.example', path: '/api/login', reqBody: sqli, reqHeaders: [['Content-Type', 'text/plain']], ip: '192.0.2.9', time: t0 + 2003 },
+    // No body where one is required; a large compressed body; a principal spelled like an IP.
+    { method: 'POST', host: 'api.shop.example', path: '/api/login', reqHeaders: [['Content-Type', 'application/json']], ip: '192.0.2.9', time: t0 + 2004 },
+    { method: 'POST', host: 'api.shop.example', path: '/api/login', reqBody: JSON.stringify({ username: 'x', pad: 'a'.repeat(5000), q: '../../etc/passwd' }), reqHeaders: [['Content-Type', 'application/json']], ip: '192.0.2.9', time: t0 + 2005 },
+    { path: '/api/v2/users/7', query: '?page=2', principal: '192.0.2.1', ip: '198.51.100.4', reqHeaders: [['User-Agent', 'sqlmap/1.7']], time: t0 + 2006 },
+    { path: '/api/v2/users/7', query: '?page=2', ip: '192.0.2.1', reqHeaders: [['User-Agent', 'sqlmap/1.7']], time: t0 + 2007 },
+    { path: '/admin/users', ip: '10.1.2.3', extra: { country: 'kp' }, time: t0 + 2008 },
+    { path: '/admin/users', ip: '192.0.2.77', time: t0 + 2008 },
+    { path: '/api/v1/users/3', ip: null, clientIp: '203.0.113.7', time: t0 + 2009 },
+    { path: '/.env', ip: null, time: t0 + 2010 },
+  ];
+  const sameAsInMemory = (ws: ReturnType<typeof makeWorkspace>, filter?: string): SimulationResult => {
+    const fromDb = simulatePolicy(ws.db, policy, { findings, filter });
+    const inMemory = simulatePolicy([...iterateExchanges(ws.db, { order: 'time', withBodies: true, filter })], policy, { findings });
+    expect({ ...fromDb, seconds: 0 }).toEqual({ ...inMemory, seconds: 0 });
+    return fromDb;
+  };
+
+  it('judges a workspace exactly as its whole exchanges in memory', () => {
+    const ws = makeWorkspace([...rows, ...rows.map((r) => ({ ...r, time: r.time! + 600_000 }))]);
+    const r = sameAsInMemory(ws);
+    const by = Object.fromEntries(r.rules.map((x) => [x.id, x]));
+    // Every body-, header- and line-derived rule acted at least once, so the agreement means something.
+    for (const id of ['rate.ip', 'deny.actors', 'admin.office', 'block.zombie', 'allow.ops', 'sig.injection', 'sig.scanner']) expect(by[id].matched, id).toBeGreaterThan(0);
+    expect(by['allow.ops'].example).toBeTruthy();
+    sameAsInMemory(ws, 'method = POST');
+    ws.db.close();
+  });
+
+  it('judges each body by its own content type, however often its bytes repeat', () => {
+    const p = parsePolicy(`cartograph-policy: 1\nname: t\nrules:\n  - {id: s, type: signature, action: block, source: {origin: manual}, signatures: [sqli, xss, traversal], targets: [body]}\n`);
+    const ws = makeWorkspace([...rows, ...rows].filter((r) => r.reqBody));
+    // Lazy bodies through one compiled policy (memoised by body id and content type) against
+    // every exchange judged whole by a fresh policy (nothing memoised).
+    const c = compilePolicy(p);
+    c.context.loadBody = (id) => readBody(ws.db, id);
+    const memoised = [...iterateRequests(ws.db, { order: 'time', withBodies: 'lazy' })].map((e) => c.judge(e)[0]);
+    const alone = [...iterateExchanges(ws.db, { order: 'time', withBodies: true })].map((e) => compilePolicy(p).judge(e)[0]);
+    expect(memoised).toEqual(alone);
+    // The form body names its field where it is form-encoded, and is one text elsewhere.
+    expect(new Set(alone.filter((v) => typeof v === 'string' && v.startsWith('xss')).map((v) => (v as string).split(':')[0]))).toEqual(new Set(['xss signature in body q', 'xss signature in body']));
+    expect(simulatePolicy(ws.db, p).rules[0].matched).toBe(alone.filter(Boolean).length);
     ws.db.close();
   });
 });
