@@ -1,6 +1,6 @@
 /**
- * Detection bench (standalone: `node bench/detect.bench.ts [--exchanges N] [--runs R] [--seeds 1,2,3]`;
- * BENCH_QUICK=1 for a 200k-exchange smoke run):
+ * Detection bench (standalone: `node bench/detect.bench.ts [--exchanges N] [--runs R] [--seeds 1,2,3]
+ * [--only-throughput]`; BENCH_QUICK=1 for a 200k-exchange smoke run):
  *  1. accuracy on generated traffic — seeded normal shop-API traffic with labelled incidents of every
  *     category injected; per-category recall and precision over the seeds;
  *  2. accuracy on real labelled data (../shared/data/attacks, when present): OWASP CRS go-ftw cases
@@ -23,7 +23,9 @@ import { generateTraffic, score, type Generated } from '../test/core/detect/gene
 import { median, printTable } from './lib.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
-const { values } = parseArgs({ options: { exchanges: { type: 'string' }, seeds: { type: 'string' }, runs: { type: 'string' } } });
+const { values } = parseArgs({ options: { exchanges: { type: 'string' }, seeds: { type: 'string' }, runs: { type: 'string' }, 'only-throughput': { type: 'boolean' } } });
+/** Skips the accuracy sections and the memory table (for iterating on speed). */
+const onlyThroughput = values['only-throughput'] === true;
 const total = Number(values.exchanges ?? (quick ? 200_000 : 1_000_000));
 const runs = Number(values.runs ?? 3);
 const seeds = (values.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
@@ -39,81 +41,85 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 // ---------- 1. accuracy on generated, labelled traffic ----------
-const sums = new Map<Category, { incidents: number; detected: number; findings: number; tp: number }>();
-for (const seed of seeds) {
-  const g = generateTraffic({ seed, users: 80, durationMs: 8 * 3600_000, incidents: true });
-  const findings = detectExchanges(g.exchanges, pack, { spec: g.spec });
-  for (const s of score(findings, g.labels)) {
-    const a = sums.get(s.category) ?? { incidents: 0, detected: 0, findings: 0, tp: 0 };
-    a.incidents += s.incidents;
-    a.detected += s.detected;
-    a.findings += s.findings;
-    a.tp += s.truePositives;
-    sums.set(s.category, a);
-  }
-}
-const genRows: string[][] = [['category', 'recall', 'precision', '']];
-const weak: string[] = [];
-for (const c of allCategories) {
-  const a = sums.get(c) ?? { incidents: 0, detected: 0, findings: 0, tp: 0 };
-  const low = !a.incidents || !a.findings || a.detected / a.incidents < 0.9 || a.tp / a.findings < 0.9;
-  if (low) weak.push(c);
-  genRows.push([c, ratio(a.detected, a.incidents), ratio(a.tp, a.findings), low ? 'BELOW 0.9' : '']);
-}
-printTable(`1. accuracy on generated traffic (seeds ${seeds.join(', ')}, 80 users x 8 h each, labelled incidents of every category)`, genRows);
-console.log(weak.length ? `  below 0.9 or never found: ${weak.join(', ')}` : '  every category >= 0.9 recall and precision');
+if (!onlyThroughput) await accuracy();
 
-// ---------- 2. accuracy on real labelled data ----------
-const cases = crsCases();
-if (cases.length) {
-  const engine = createEngine(pack);
-  for (const c of cases) engine.push(c.exchange);
-  const byRequest = new Map<number, Finding[]>();
-  for (const f of [...engine.drain(), ...engine.flush()]) for (const id of f.requestIds) byRequest.set(id, [...(byRequest.get(id) ?? []), f]);
-  const flaggedAs = (id: number, cats: readonly Category[]) => (byRequest.get(id) ?? []).some((f) => cats.includes(f.category));
-  // Recall per category over the attacks of the families it answers for (a family's attack counts as
-  // caught by any of its categories); precision per category over the in-scope and benign cases it flagged.
-  const inScope = cases.filter((c) => !c.attack || CRS_FAMILY[c.family]);
-  const rows: string[][] = [['category', 'recall', 'precision', 'families']];
-  for (const cat of ATTACK_CATEGORIES) {
-    const fams = Object.keys(CRS_FAMILY).filter((f) => CRS_FAMILY[f]?.[0] === cat);
-    const attacks = cases.filter((c) => c.attack && fams.includes(c.family));
-    const caught = attacks.filter((c) => flaggedAs(c.exchange.id, CRS_FAMILY[c.family]!)).length;
-    const flagged = inScope.filter((c) => flaggedAs(c.exchange.id, [cat]));
-    const right = flagged.filter((c) => c.attack).length;
-    rows.push([cat, ratio(caught, attacks.length), ratio(right, flagged.length), fams.map((f) => f.replace(/^REQUEST-(\d+)-.*/, '$1')).join(' ') || '-']);
-  }
-  const benign = cases.filter((c) => !c.attack);
-  const noisy = benign.filter((c) => flaggedAs(c.exchange.id, [...ATTACK_CATEGORIES])).length;
-  printTable(`2a. OWASP CRS go-ftw regression cases (${cases.length} single requests; real attack payloads and benign look-alikes)`, rows);
-  console.log(`  benign inputs flagged as an attack: ${ratio(noisy, benign.length)}`);
-} else console.log('\n2a. OWASP CRS cases not found under ../shared/data: skipped');
-
-const scenarios = await hubScenarios();
-if (scenarios.length) {
-  const per = new Map<Category, { alerts: number; matched: number }>();
-  let unreadable = 0;
-  for (const sc of scenarios) {
-    if (!sc.exchanges) {
-      unreadable++;
-      continue;
+async function accuracy(): Promise<void> {
+  const sums = new Map<Category, { incidents: number; detected: number; findings: number; tp: number }>();
+  for (const seed of seeds) {
+    const g = generateTraffic({ seed, users: 80, durationMs: 8 * 3600_000, incidents: true });
+    const findings = detectExchanges(g.exchanges, pack, { spec: g.spec });
+    for (const s of score(findings, g.labels)) {
+      const a = sums.get(s.category) ?? { incidents: 0, detected: 0, findings: 0, tp: 0 };
+      a.incidents += s.incidents;
+      a.detected += s.detected;
+      a.findings += s.findings;
+      a.tp += s.truePositives;
+      sums.set(s.category, a);
     }
+  }
+  const genRows: string[][] = [['category', 'recall', 'precision', '']];
+  const weak: string[] = [];
+  for (const c of allCategories) {
+    const a = sums.get(c) ?? { incidents: 0, detected: 0, findings: 0, tp: 0 };
+    const low = !a.incidents || !a.findings || a.detected / a.incidents < 0.9 || a.tp / a.findings < 0.9;
+    if (low) weak.push(c);
+    genRows.push([c, ratio(a.detected, a.incidents), ratio(a.tp, a.findings), low ? 'BELOW 0.9' : '']);
+  }
+  printTable(`1. accuracy on generated traffic (seeds ${seeds.join(', ')}, 80 users x 8 h each, labelled incidents of every category)`, genRows);
+  console.log(weak.length ? `  below 0.9 or never found: ${weak.join(', ')}` : '  every category >= 0.9 recall and precision');
+
+  // ---------- 2. accuracy on real labelled data ----------
+  const cases = crsCases();
+  if (cases.length) {
     const engine = createEngine(pack);
-    for (const e of sc.exchanges) engine.push(e);
-    const hits = new Set(matchedAlerts(sc, [...engine.drain(), ...engine.flush()]));
-    for (const a of sc.expected) {
-      const p = per.get(a.category) ?? { alerts: 0, matched: 0 };
-      p.alerts++;
-      if (hits.has(a)) p.matched++;
-      per.set(a.category, p);
+    for (const c of cases) engine.push(c.exchange);
+    const byRequest = new Map<number, Finding[]>();
+    for (const f of [...engine.drain(), ...engine.flush()]) for (const id of f.requestIds) byRequest.set(id, [...(byRequest.get(id) ?? []), f]);
+    const flaggedAs = (id: number, cats: readonly Category[]) => (byRequest.get(id) ?? []).some((f) => cats.includes(f.category));
+    // Recall per category over the attacks of the families it answers for (a family's attack counts as
+    // caught by any of its categories); precision per category over the in-scope and benign cases it flagged.
+    const inScope = cases.filter((c) => !c.attack || CRS_FAMILY[c.family]);
+    const rows: string[][] = [['category', 'recall', 'precision', 'families']];
+    for (const cat of ATTACK_CATEGORIES) {
+      const fams = Object.keys(CRS_FAMILY).filter((f) => CRS_FAMILY[f]?.[0] === cat);
+      const attacks = cases.filter((c) => c.attack && fams.includes(c.family));
+      const caught = attacks.filter((c) => flaggedAs(c.exchange.id, CRS_FAMILY[c.family]!)).length;
+      const flagged = inScope.filter((c) => flaggedAs(c.exchange.id, [cat]));
+      const right = flagged.filter((c) => c.attack).length;
+      rows.push([cat, ratio(caught, attacks.length), ratio(right, flagged.length), fams.map((f) => f.replace(/^REQUEST-(\d+)-.*/, '$1')).join(' ') || '-']);
     }
-  }
-  printTable(`2b. CrowdSec hub scenarios (${scenarios.length - unreadable} readable logs, ${unreadable} unreadable): expected alerts matched by a finding of the category naming the source`, [
-    ['category', 'recall'],
-    ...[...per].sort().map(([c, p]) => [c, ratio(p.matched, p.alerts)]),
-  ]);
-  console.log('  (precision is not measurable here: the logs carry unlabelled traffic beside the alerted sources)');
-} else console.log('\n2b. CrowdSec hub scenarios not found under ../shared/data: skipped');
+    const benign = cases.filter((c) => !c.attack);
+    const noisy = benign.filter((c) => flaggedAs(c.exchange.id, [...ATTACK_CATEGORIES])).length;
+    printTable(`2a. OWASP CRS go-ftw regression cases (${cases.length} single requests; real attack payloads and benign look-alikes)`, rows);
+    console.log(`  benign inputs flagged as an attack: ${ratio(noisy, benign.length)}`);
+  } else console.log('\n2a. OWASP CRS cases not found under ../shared/data: skipped');
+
+  const scenarios = await hubScenarios();
+  if (scenarios.length) {
+    const per = new Map<Category, { alerts: number; matched: number }>();
+    let unreadable = 0;
+    for (const sc of scenarios) {
+      if (!sc.exchanges) {
+        unreadable++;
+        continue;
+      }
+      const engine = createEngine(pack);
+      for (const e of sc.exchanges) engine.push(e);
+      const hits = new Set(matchedAlerts(sc, [...engine.drain(), ...engine.flush()]));
+      for (const a of sc.expected) {
+        const p = per.get(a.category) ?? { alerts: 0, matched: 0 };
+        p.alerts++;
+        if (hits.has(a)) p.matched++;
+        per.set(a.category, p);
+      }
+    }
+    printTable(`2b. CrowdSec hub scenarios (${scenarios.length - unreadable} readable logs, ${unreadable} unreadable): expected alerts matched by a finding of the category naming the source`, [
+      ['category', 'recall'],
+      ...[...per].sort().map(([c, p]) => [c, ratio(p.matched, p.alerts)]),
+    ]);
+    console.log('  (precision is not measurable here: the logs carry unlabelled traffic beside the alerted sources)');
+  } else console.log('\n2b. CrowdSec hub scenarios not found under ../shared/data: skipped');
+}
 
 // ---------- 3. throughput, 4. memory ----------
 // Traffic is generated on the fly, one hour of a `users`-strong shop at a time (labelled incidents in
@@ -186,6 +192,8 @@ const cpuMedian = median(results.map((r) => r.cpuRate));
 console.log(`\n3. throughput: ${total.toLocaleString('en')} exchanges (${USERS} users, generated an hour at a time), built-in pack (${pack.rules.filter((r) => r.enabled).length} rules), median of ${runs} run(s)`);
 console.log(`  wall clock:  ${Math.round(wallMedian).toLocaleString('en')} exchanges/s — ${(wallMedian / TARGET).toFixed(2)}x the ${TARGET.toLocaleString('en')}/s target (${wallMedian >= TARGET ? 'met' : 'NOT met'})`);
 console.log(`  CPU time:    ${Math.round(cpuMedian).toLocaleString('en')} exchanges per CPU second — ${(cpuMedian / TARGET).toFixed(2)}x (includes GC threads; steadier than wall clock on a shared machine)`);
+
+if (onlyThroughput) process.exit(0);
 
 // Memory: the same traffic volume for a population three times larger (quick: a shorter run).
 const bigUsers = USERS * 3;

@@ -85,6 +85,36 @@ function templateInfo(template: string): TemplateInfo {
   return info;
 }
 
+/**
+ * The resource an `id` leaf names, from its parent property (`orders[].id` → order); null when the
+ * parent is a wrapper (data, items…) and the id is of the endpoint's own resource. Leaf paths and
+ * keys repeat across responses: both verdicts are memoised (pure, bounded, cleared when full).
+ */
+const parentResources = new Map<string, string | null>();
+function idParentResource(path: string): string | null {
+  let r = parentResources.get(path);
+  if (r === undefined) {
+    const parent = path.split('.').slice(-2, -1)[0]?.replace(/\[\]$/g, '') ?? '';
+    r = WRAPPERS.has(parent.toLowerCase()) ? null : singular(parent);
+    if (parentResources.size >= 10_000) parentResources.clear();
+    parentResources.set(path, r);
+  }
+  return r;
+}
+
+/** The resource a `…_id`/`…Id`/`…uuid` key names (`customer_id` → customer), or null. */
+const keyResources = new Map<string, string | null>();
+function idKeyResource(key: string): string | null {
+  let r = keyResources.get(key);
+  if (r === undefined) {
+    const m = /^(.+?)_?(?:id|uuid)$/i.exec(key);
+    r = m && m[1].length > 1 ? singular(m[1]) : null;
+    if (keyResources.size >= 10_000) keyResources.clear();
+    keyResources.set(key, r);
+  }
+  return r;
+}
+
 function incidentFor(book: Map<string, Incident>, key: string, v: ExchangeView, parts: GroupPart[]): Incident {
   let inc = book.get(key);
   if (!inc) {
@@ -99,9 +129,34 @@ function incidentFor(book: Map<string, Incident>, key: string, v: ExchangeView, 
 const SHARED = '\u0000shared';
 const ID_IN_TEXT = /(?:id|uuid)"\s*:/i;
 
+interface Access {
+  obj: string;
+  id: number;
+  time: number;
+  status: number | null;
+  ip: string | null;
+}
+
+/**
+ * One principal's object accesses on one endpoint, kept until the end of the run (judged against
+ * every id issued by then). Parallel arrays rather than an object per access: a principal may hold
+ * up to MAX_ACCESSES per endpoint, and the GC walks whatever the baseline holds.
+ */
 interface Candidate {
   inc: Incident;
-  accesses: { obj: string; id: number; time: number; status: number | null; ip: string | null }[];
+  objs: string[];
+  ids: number[];
+  times: number[];
+  /** -1 for no response. */
+  statuses: number[];
+  ips: (string | null)[];
+}
+const MAX_ACCESSES = 1000;
+
+function accessesOf(c: Candidate): Access[] {
+  const out: Access[] = [];
+  for (let i = 0; i < c.objs.length; i++) out.push({ obj: c.objs[i], id: c.ids[i], time: c.times[i], status: c.statuses[i] === -1 ? null : c.statuses[i], ip: c.ips[i] });
+  return out;
 }
 
 class ObjectOwnership implements Model {
@@ -145,14 +200,7 @@ class ObjectOwnership implements Model {
         jsonLeaves(json, (path, key, value) => {
           if (typeof value !== 'string' && typeof value !== 'number') return;
           if (typeof value === 'string' && (value.length > 64 || value === '\u0000object')) return;
-          let resource: string | null = null;
-          if (key === 'id' || key === '_id' || key === 'uuid') {
-            const parent = path.split('.').slice(-2, -1)[0]?.replace(/\[\]$/g, '') ?? '';
-            resource = WRAPPERS.has(parent.toLowerCase()) ? own : singular(parent);
-          } else {
-            const m = /^(.+?)_?(?:id|uuid)$/i.exec(key);
-            if (m && m[1].length > 1) resource = singular(m[1]);
-          }
+          const resource = key === 'id' || key === '_id' || key === 'uuid' ? (idParentResource(path) ?? own) : idKeyResource(key);
           if (resource) {
             this.issue(`${resource}:${value}`, principal);
             learned++;
@@ -167,11 +215,17 @@ class ObjectOwnership implements Model {
     if (!byEndpoint) this.candidates.set(principal, (byEndpoint = new Map()));
     let cand = byEndpoint.get(v.endpointKey);
     if (!cand) {
-      cand = { inc: newIncident(`${principal}\u0000${v.endpointKey}`, v, ACTOR), accesses: [] };
+      cand = { inc: newIncident(`${principal}\u0000${v.endpointKey}`, v, ACTOR), objs: [], ids: [], times: [], statuses: [], ips: [] };
       byEndpoint.set(v.endpointKey, cand);
     }
     for (let i = 0; i < resources.length; i++) {
-      if (resources[i] && cand.accesses.length < 1000) cand.accesses.push({ obj: `${resources[i]}:${params[i]}`, id: v.e.id, time: v.e.time, status: v.e.status, ip: v.e.ip ?? v.e.clientIp });
+      if (resources[i] && cand.objs.length < MAX_ACCESSES) {
+        cand.objs.push(`${resources[i]}:${params[i]}`);
+        cand.ids.push(v.e.id);
+        cand.times.push(v.e.time);
+        cand.statuses.push(v.e.status ?? -1);
+        cand.ips.push(v.e.ip ?? v.e.clientIp);
+      }
     }
     return 'object access recorded; judged against issued ids at the end of the run';
   }
@@ -190,7 +244,7 @@ class ObjectOwnership implements Model {
       const s = perResource.get(r);
       return s !== undefined && s.total >= this.minObjects && s.shared / s.total <= this.maxSharedShare;
     };
-    const foreignOf = (principal: string, accesses: Candidate['accesses']) => {
+    const foreignOf = (principal: string, accesses: Access[]) => {
       return accesses.filter((a) => {
         const owner = this.owners.get(a.obj);
         return owner !== undefined && owner !== SHARED && owner !== principal && owned(a.obj.slice(0, a.obj.indexOf(':')));
@@ -198,9 +252,11 @@ class ObjectOwnership implements Model {
     };
     // An endpoint where many principals read others' objects serves them by design (public profiles).
     const perEndpoint = new Map<string, { principals: number; foreign: number }>();
-    const judged: { inc: Incident; endpoint: string; foreign: Candidate['accesses'] }[] = [];
+    const judged: { inc: Incident; endpoint: string; foreign: Access[] }[] = [];
     for (const [principal, byEndpoint] of this.candidates) {
-      for (const [endpoint, { inc, accesses }] of byEndpoint) {
+      for (const [endpoint, cand] of byEndpoint) {
+        const inc = cand.inc;
+        const accesses = accessesOf(cand);
         const e = perEndpoint.get(endpoint) ?? { principals: 0, foreign: 0 };
         e.principals++;
         const foreign = foreignOf(principal, accesses);

@@ -116,7 +116,8 @@ export function createEngine(pack: RulePack, opts: EngineOptions = {}): Engine {
     const tracing = opts.trace !== undefined && opts.trace.exchangeId === e.id;
     const d = tracing ? all : rulesFor(e);
     for (const m of d.matches) {
-      hits.length = 0;
+      // (Truncating an array is a runtime call: only when there is something to drop.)
+      if (hits.length !== 0) hits.length = 0;
       const matched = m.pred.test(v, hits);
       if (tracing) {
         const hit = hits[0];

@@ -5,7 +5,7 @@
  */
 import type { Header, StoredExchange } from '../model/exchange.ts';
 import { decodeVariants, urlDecode } from './decode.ts';
-import { isPlainPath, isPlainValue, repeatedValueResults, testSignature, testSignatureCached, type SignatureLibrary } from './signatures.ts';
+import { isPlainPath, isPlainValue, repeatedValueResults, SIGNATURE_LIST, testSignature, testSignatureCached, type SignatureLibrary } from './signatures.ts';
 import { pathParams } from './template.ts';
 import type { FieldValue } from './types.ts';
 
@@ -120,7 +120,6 @@ export interface ScanHit {
  */
 export class ScanPlan {
   private readonly byKind: { plain: SignatureLibrary[]; decoding: SignatureLibrary[] }[] = [];
-
   add(kind: string, library: SignatureLibrary): void {
     const k = targetKindIndex(kind);
     const entry = (this.byKind[k] ??= { plain: [], decoding: [] });
@@ -131,7 +130,24 @@ export class ScanPlan {
   libraries(k: number): { plain: SignatureLibrary[]; decoding: SignatureLibrary[] } | undefined {
     return this.byKind[k];
   }
+
+  /** Whether kind `k` is scanned with `library`. */
+  covers(k: number, library: SignatureLibrary): boolean {
+    const planned = this.byKind[k];
+    return planned !== undefined && (library.decode ? planned.decoding : planned.plain).includes(library);
+  }
 }
+
+/** Per library index: its first hit among a kind's targets, null when none, undefined when not scanned. */
+type ScanRow = (ScanHit | null | undefined)[];
+const newRow = (): ScanRow => new Array<ScanHit | null | undefined>(SIGNATURE_LIST.length).fill(undefined);
+
+/**
+ * A target list shared by every exchange carrying the same path, query string or scanned headers
+ * (memoised). A library's first hit is a pure function of the list, so the list keeps its row of
+ * results and such an exchange reads it instead of scanning.
+ */
+type SharedTargets = Target[] & { scanRow?: ScanRow; cleanFor?: ScanPlan };
 
 function target(where: string, name: string | null, value: string, repeats: boolean): Target {
   return { where, name, value, plain: isPlainValue(value), repeats };
@@ -178,6 +194,40 @@ function headerTarget(name: string, value: string): Target {
   }
   return memo.get(value, (v) => ({ ...target('header', name, v, true), results: new Map() }));
 }
+
+/**
+ * The scanned-header target lists, interned: a trie over the (memoised, hence identical) header
+ * targets of a request, so requests with the same scanned headers share one list (and its scan
+ * results). Dropped when it holds too many lists.
+ */
+interface HeaderNode {
+  list: Target[] | null;
+  next: Map<Target, HeaderNode> | null;
+}
+let headerLists: HeaderNode = { list: NO_TARGETS, next: null };
+let headerListCount = 0;
+
+function sharedHeaderList(targets: Target[]): Target[] | null {
+  let node = headerLists;
+  for (const t of targets) {
+    // Long values are not memoised (a new target each time): such a list cannot be shared.
+    if (t.results === null) return null;
+    const next = (node.next ??= new Map());
+    let child = next.get(t);
+    if (child === undefined) next.set(t, (child = { list: null, next: null }));
+    node = child;
+  }
+  if (node.list === null) {
+    if (++headerListCount > 20_000) {
+      headerLists = { list: NO_TARGETS, next: null };
+      headerListCount = 0;
+    }
+    node.list = targets;
+  }
+  return node.list;
+}
+
+const userAgentTargets = new Memo<Target[]>(5_000);
 
 function parseQuery(q: string): [string, string][] {
   const out: [string, string][] = [];
@@ -288,8 +338,13 @@ export class ExchangeView {
   private _role: string | null | undefined = undefined;
   private _variants: Map<string, string[]> | null = null;
   private _targets: (Target[] | undefined)[] | null = null;
+  /** Bits per target kind: scanned with every planned library (checked), and none hit (clean). */
+  private _checkedKinds = 0;
+  private _cleanKinds = 0;
+  /** Bit per target kind whose list is shared by every exchange with the same strings (SharedTargets). */
+  private _sharedKinds = 0;
   /** Per target kind, per library index: its hit, null when none, undefined when not scanned. */
-  private _scans: ((ScanHit | null | undefined)[] | undefined)[] | null = null;
+  private _scans: (ScanRow | undefined)[] | null = null;
   private readonly plan: ScanPlan | null;
   private _reqHeaders: readonly Header[] | null = null;
   private _respHeaders: readonly Header[] | null = null;
@@ -304,7 +359,7 @@ export class ExchangeView {
   }
 
   /** Group keys computed for this exchange, by grouping (incidents.ts groupKey). */
-  groupKeys: Map<string, string> | null = null;
+  groupKeys: (string | undefined)[] | null = null;
   private _endpointKey: string | null = null;
   private _pathParams: string[] | null = null;
 
@@ -438,13 +493,52 @@ export class ExchangeView {
     return v;
   }
 
+  get scanPlan(): ScanPlan | null {
+    return this.plan;
+  }
+
+  /**
+   * Whether no planned library hits any target of the kinds in `mask` (bits of targetKindIndex;
+   * `kinds` and `names` list them). Most exchanges carry no payload at all: a rule whose libraries
+   * the plan covers then fails on one check instead of a look-up per kind and library.
+   */
+  hitFree(mask: number, kinds: readonly number[], names: readonly string[]): boolean {
+    if ((this._cleanKinds & mask) === mask) return true;
+    if ((this._checkedKinds & mask) === mask || this.plan === null) return false;
+    for (let i = 0; i < kinds.length; i++) {
+      const k = kinds[i];
+      const bit = 1 << k;
+      if ((this._checkedKinds & bit) !== 0) continue;
+      this._checkedKinds |= bit;
+      if (this.kindClean(k, names[i], this.plan)) this._cleanKinds |= bit;
+    }
+    return (this._cleanKinds & mask) === mask;
+  }
+
+  private kindClean(k: number, kind: string, plan: ScanPlan): boolean {
+    const planned = plan.libraries(k);
+    if (planned === undefined) return false;
+    const targets = this.targets(kind);
+    const shared = (this._sharedKinds & (1 << k)) !== 0 ? (targets as SharedTargets) : null;
+    if (shared !== null && shared.cleanFor === plan) return true;
+    for (const lib of planned.plain) if (this.signatureHit(k, kind, lib) !== null) return false;
+    for (const lib of planned.decoding) if (this.signatureHit(k, kind, lib) !== null) return false;
+    if (shared !== null) shared.cleanFor = plan;
+    return true;
+  }
+
   /**
    * The first hit of `library` among the targets of kind `k` (targetKindIndex), scanning the kind
    * with every library the plan names for it on first use.
    */
   signatureHit(k: number, kind: string, library: SignatureLibrary): ScanHit | null {
-    const scans = (this._scans ??= []);
-    const row = (scans[k] ??= []);
+    // Dense, pre-sized arrays: reads stay on V8's fast path (sparse writes would make them holey).
+    const scans = (this._scans ??= new Array<ScanRow | undefined>(TARGET_KINDS.length).fill(undefined));
+    let row = scans[k];
+    if (row === undefined) {
+      const targets = this.targets(kind);
+      row = scans[k] = (this._sharedKinds & (1 << k)) !== 0 ? ((targets as SharedTargets).scanRow ??= newRow()) : newRow();
+    }
     const known = row[library.index];
     if (known !== undefined) return known;
     const planned = this.plan?.libraries(k);
@@ -453,7 +547,7 @@ export class ExchangeView {
     return row[library.index] ?? null;
   }
 
-  private scan(kind: string, row: (ScanHit | null | undefined)[], plain: SignatureLibrary[], decoding: SignatureLibrary[]): void {
+  private scan(kind: string, row: ScanRow, plain: SignatureLibrary[], decoding: SignatureLibrary[]): void {
     const targets = this.targets(kind);
     let open = plain.length + decoding.length;
     const variantsOf = (s: string) => this.variants(s);
@@ -488,15 +582,21 @@ export class ExchangeView {
     const out: Target[] = [];
     switch (kind) {
       case 'path':
+        this._sharedKinds |= 1 << KIND_INDEX.path;
         return pathTargets.get(e.path, computePathTargets);
       case 'query':
+        this._sharedKinds |= 1 << KIND_INDEX.query;
         return e.query === '' ? NO_TARGETS : queryTargets.get(e.query, (q) => computeQueryTargets(parsedQueries.get(q, parseQuery)));
       case 'url':
         out.push(target('url', null, e.path + e.query, false));
         break;
-      case 'headers':
+      case 'headers': {
         for (const [n, v] of this.requestHeaders) if (v && !BORING_HEADERS.has(n)) out.push(headerTarget(n, v));
-        break;
+        const list = out.length === 0 ? NO_TARGETS : sharedHeaderList(out);
+        if (list === null) return out;
+        this._sharedKinds |= 1 << KIND_INDEX.headers;
+        return list;
+      }
       case 'cookies':
         for (const [n, v] of this.requestHeaders) {
           if (n !== 'cookie') continue;
@@ -508,8 +608,9 @@ export class ExchangeView {
         break;
       case 'user-agent': {
         const ua = this.header('user-agent');
-        if (ua) out.push(target('user-agent', 'user-agent', ua, true));
-        break;
+        if (ua && ua.length > 512) return [target('user-agent', 'user-agent', ua, true)];
+        this._sharedKinds |= 1 << KIND_INDEX['user-agent'];
+        return ua ? userAgentTargets.get(ua, (u) => [target('user-agent', 'user-agent', u, true)]) : NO_TARGETS;
       }
       case 'body': {
         const json = this.requestJson;

@@ -29,24 +29,35 @@ export interface Incident {
 
 /**
  * The key of a view under a grouping. Several rules group alike ([actor, endpoint]…), so keys are
- * kept on the view per grouping (by the grouping's text).
+ * kept on the view per grouping (a small array indexed by the grouping's number).
  */
 export function groupKey(v: ExchangeView, parts: readonly GroupPart[]): string {
-  const id = partsId(parts);
-  const memo = (v.groupKeys ??= new Map());
-  let k = memo.get(id);
+  const g = grouping(parts);
+  const memo = (v.groupKeys ??= []);
+  let k = memo[g.index];
   if (k === undefined) {
-    k = computeGroupKey(v, parts, id);
-    memo.set(id, k);
+    k = computeGroupKey(v, parts, g.text);
+    memo[g.index] = k;
   }
   return k;
 }
 
-const partsIds = new WeakMap<readonly GroupPart[], string>();
-function partsId(parts: readonly GroupPart[]): string {
-  let id = partsIds.get(parts);
-  if (id === undefined) partsIds.set(parts, (id = parts.join(',')));
-  return id;
+interface Grouping {
+  /** Same for every parts list with the same text (rules that group alike share keys). */
+  index: number;
+  text: string;
+}
+const groupings = new WeakMap<readonly GroupPart[], Grouping>();
+const groupingIndex = new Map<string, number>();
+function grouping(parts: readonly GroupPart[]): Grouping {
+  let g = groupings.get(parts);
+  if (g === undefined) {
+    const text = parts.join(',');
+    let index = groupingIndex.get(text);
+    if (index === undefined) groupingIndex.set(text, (index = groupingIndex.size));
+    groupings.set(parts, (g = { index, text }));
+  }
+  return g;
 }
 
 function partValue(v: ExchangeView, p: GroupPart): string {

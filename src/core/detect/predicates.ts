@@ -103,7 +103,18 @@ function signature(spec: PredicateSpec): Predicate {
   const targets = spec.targets ?? DEFAULT_TARGETS;
   const kinds = targets.map(targetKindIndex);
   const text = `${spec.signature} signature in ${targets.join('/')}`;
+  const mask = kinds.reduce((m, k) => m | (1 << k), 0);
+  // Whether the view's scan plan covers every (kind, library) of this leaf (then a view whose
+  // planned scans found nothing settles it at once); remembered for the last plan seen.
+  let lastPlan: ScanPlan | null | undefined;
+  let covered = false;
   const test = (v: ExchangeView, hits: SignatureHit[] | null): boolean => {
+    const plan = v.scanPlan;
+    if (plan !== lastPlan) {
+      lastPlan = plan;
+      covered = plan !== null && kinds.every((k) => libs.every((l) => plan.covers(k, l)));
+    }
+    if (covered && v.hitFree(mask, kinds, targets)) return false;
     // Target kinds in the rule's order; within a kind, the earliest target; then library order.
     for (let i = 0; i < kinds.length; i++) {
       let best: ScanHit | null = null;

@@ -12,6 +12,12 @@ import type { FieldValue, WindowRuleSpec } from './types.ts';
 /** Keys are moved to the back of the LRU order at most this often (traffic time). */
 const TOUCH_GRANULARITY_MS = 1000;
 
+/** Emptied key states kept for reuse per rule, and the most events a reused state may have held. */
+const MAX_SPARE = 1024;
+const MAX_SPARE_EVENTS = 256;
+/** A reused state's spent entries are kept up to this many (beyond, its arrays are truncated): spares stay small. */
+const MAX_KEPT_EVENTS = 16;
+
 /** Most events a key remembers (a flood beyond this counts as at least this many). */
 const MAX_EVENTS_PER_KEY = 5000;
 
@@ -37,6 +43,9 @@ interface KeyState {
   level: number;
   levelAt: number;
   lastTime: number;
+  /** Neighbours in last-touched order (an intrusive list: moving a key is two pointer updates, not a Map delete and re-insert). */
+  prev: KeyState | null;
+  next: KeyState | null;
 }
 
 const statusOf = (s: number): number | null => (s === -1 ? null : s);
@@ -67,6 +76,11 @@ export class WindowRule {
   readonly filter: Predicate;
   private readonly ratio: Predicate | null;
   private readonly keys = new Map<string, KeyState>();
+  /** Emptied states kept for reuse (see drop). */
+  private readonly spare: KeyState[] = [];
+  /** Least and most recently touched keys (see KeyState.prev/next). */
+  private oldest: KeyState | null = null;
+  private newest: KeyState | null = null;
   readonly book: IncidentBook;
   private readonly maxKeys: number;
   private readonly horizon: number;
@@ -148,17 +162,14 @@ export class WindowRule {
     const t = v.e.time;
     let s = this.keys.get(key);
     if (!s) {
-      s = {
-        key, t: [], id: [], status: [], ip: [], head: 0, flagged: 0, level: 0, levelAt: t, lastTime: t,
-        v: this.distinctOf ? [] : null, v2: this.distinctOf2 ? [] : null, f: this.ratio ? [] : null,
-        distinct: this.distinctOf ? new Map() : null, distinct2: this.distinctOf2 ? new Map() : null,
-      };
       if (this.keys.size >= this.maxKeys) this.evictOldest();
+      s = this.newState(key, t);
       this.keys.set(key, s);
+      this.append(s);
     } else if (t - s.lastTime >= TOUCH_GRANULARITY_MS) {
-      // Keep the map in (roughly) last-active order for sweep() without re-inserting on every request.
-      this.keys.delete(key);
-      this.keys.set(key, s);
+      // Keep keys in (roughly) last-active order for sweep() without moving them on every request.
+      this.unlink(s);
+      this.append(s);
     }
     const e = v.e;
     s.t.push(t);
@@ -190,15 +201,14 @@ export class WindowRule {
     // An open incident grows only while its thresholds still hold: once the burst is over, the
     // key's ordinary traffic is not evidence, and the incident closes after a quiet gap (a later
     // burst opens a new one instead of disappearing into an incident that never closes).
+    if (!this.holdsFor(s)) return false;
     const open = this.book.get(key);
     if (open) {
-      if (!this.holdsFor(s)) return false;
       addView(open, v);
       this.record(open, this.stats(s));
       this.book.touch(open);
       return true;
     }
-    if (!this.holdsFor(s)) return false;
     const st = this.stats(s);
     const inc = newIncident(key, v, spec.key);
     // The evidence is the window that crossed the threshold, not only the request that tipped it.
@@ -233,17 +243,68 @@ export class WindowRule {
     if (this.spec.bucket) f.rate = `${this.spec.bucket.leakPerSecond}/s`;
   }
 
+  private append(s: KeyState): void {
+    s.prev = this.newest;
+    s.next = null;
+    if (this.newest) this.newest.next = s;
+    else this.oldest = s;
+    this.newest = s;
+  }
+
+  private unlink(s: KeyState): void {
+    if (s.prev) s.prev.next = s.next;
+    else this.oldest = s.next;
+    if (s.next) s.next.prev = s.prev;
+    else this.newest = s.prev;
+    s.prev = s.next = null;
+  }
+
+  private drop(s: KeyState): void {
+    this.unlink(s);
+    this.keys.delete(s.key);
+    // Keys come and go all the time (most see a request or two per window): their states are
+    // reused rather than left to the GC, which would first promote them (they outlive many
+    // exchanges) and then collect them from the old generation. A state is emptied by moving its
+    // head to the end (truncating would free the backing stores the next requests allocate
+    // again); prune() compacts its arrays as for any key.
+    if (this.spare.length < MAX_SPARE && s.t.length <= MAX_SPARE_EVENTS) {
+      if (s.t.length <= MAX_KEPT_EVENTS) s.head = s.t.length;
+      else {
+        s.head = 0;
+        s.t.length = s.id.length = s.status.length = s.ip.length = 0;
+        if (s.v) s.v.length = 0;
+        if (s.v2) s.v2.length = 0;
+        if (s.f) s.f.length = 0;
+      }
+      s.distinct?.clear();
+      s.distinct2?.clear();
+      this.spare.push(s);
+    }
+  }
+
+  private newState(key: string, t: number): KeyState {
+    const s = this.spare.pop();
+    if (s === undefined) {
+      return {
+        key, t: [], id: [], status: [], ip: [], head: 0, flagged: 0, level: 0, levelAt: t, lastTime: t,
+        v: this.distinctOf ? [] : null, v2: this.distinctOf2 ? [] : null, f: this.ratio ? [] : null,
+        distinct: this.distinctOf ? new Map() : null, distinct2: this.distinctOf2 ? new Map() : null,
+        prev: null, next: null,
+      };
+    }
+    s.key = key;
+    s.flagged = s.level = 0;
+    s.levelAt = s.lastTime = t;
+    return s;
+  }
+
   private evictOldest(): void {
-    const first = this.keys.keys().next();
-    if (!first.done) this.keys.delete(first.value);
+    if (this.oldest) this.drop(this.oldest);
   }
 
   /** Drops keys whose window (and bucket) has emptied; keys are in last-touched order. */
   sweep(now: number): void {
-    for (const s of this.keys.values()) {
-      if (s.lastTime + this.horizon >= now) break;
-      this.keys.delete(s.key);
-    }
+    for (let s = this.oldest; s !== null && s.lastTime + this.horizon < now; s = this.oldest) this.drop(s);
   }
 
   get activeKeys(): number {

