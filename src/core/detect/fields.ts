@@ -743,6 +743,12 @@ function compileAccessor(name: string): Accessor {
         return typeof j === 'number' ? j : typeof j === 'string' ? j : JSON.stringify(j);
       };
     case 'cookie': return (v) => v.targets('cookies').filter((t) => t.name === rest).map((t) => t.value);
+    // What a reader kept beyond the exchange model (a log's raw request line, an error-log zone…).
+    case 'extra':
+      return (v) => {
+        const x = v.e.extra?.[rest];
+        return x === undefined ? null : typeof x === 'number' ? x : String(x);
+      };
   }
   throw new Error(`unknown field ${name}`);
 }
@@ -833,7 +839,7 @@ export const FIELD_NAMES = [
   'user-agent', 'content-type', 'response.content-type', 'response.size', 'request.size', 'duration', 'body', 'response.body',
   'path-id', 'path-ids', 'param-names', 'endpoint', 'has-credentials', 'body-record-count', 'cors-risk', 'page',
 ] as const;
-export const FIELD_PREFIXES = ['header.', 'response.header.', 'query.', 'param.', 'body.', 'cookie.'] as const;
+export const FIELD_PREFIXES = ['header.', 'response.header.', 'query.', 'param.', 'body.', 'cookie.', 'extra.'] as const;
 export const TARGET_KINDS = ['path', 'query', 'url', 'headers', 'cookies', 'user-agent', 'body', 'response.body', 'response.headers'] as const;
 
 export function isKnownField(name: string): boolean {

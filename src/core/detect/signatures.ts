@@ -72,7 +72,7 @@ const XSS = anyOf([
 ]);
 
 const CMD_WORDS =
-  'cat|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|dash|csh|ping|nslookup|dig|ps|rm|chmod|chown|echo|printf|python[23]?|perl|php|ruby|lua|node|telnet|ssh|scp|ftp|tftp|powershell|pwsh|cmd|ifconfig|ipconfig|netstat|sleep|head|tail|more|less|base64|xxd|sudo|su|kill|crontab|env|set|systeminfo|tasklist|net|reg|certutil|bitsadmin|nohup|busybox|awk|sed|find|grep|whoami\\.exe|cmd\\.exe|hostname|useradd|passwd';
+  'cat|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|dash|csh|ping|nslookup|dig|ps|rm|chmod|chown|echo|printf|python[23]?|perl|php|ruby|lua|node|telnet|ssh|scp|ftp|tftp|powershell|pwsh|cmd|ifconfig|ipconfig|netstat|sleep|head|tail|more|less|base64|xxd|sudo|su|kill|crontab|env|set|systeminfo|tasklist|net|reg|certutil|bitsadmin|nohup|busybox|awk|sed|find|grep|whoami\\.exe|cmd\\.exe|hostname|useradd|passwd|vim?|gdb|c89|c99|gcc|flock|cpulimit|timeout|strace|ltrace|xargs|tar|unzip|gzip|openssl|socat|mkfifo|mknod|nmap|sftp|rsync|tclsh|irb|jjs|jrunscript|rlwrap|sqlite3|mysql|psql';
 const CMD = anyOf([
   new RegExp(`(?:^|[;&|\`\\n\\r]|\\$\\()\\s*(?:/(?:usr/)?(?:s?bin|local/bin)/)?(?:${CMD_WORDS})(?:\\s+[-/\\w.$"'{]|\\s*$|\\s*[;|&\`)<>])`, 'i'),
   /\$\(\s*[a-z/]+[^)]*\)/i,
@@ -91,8 +91,10 @@ const CMD = anyOf([
   /(?:^|[\s;|&=])\/(?:[\w.-]+\/)+[\w.-]*(?:\[[^\]/\s]{1,12}\]|\?)/,
   // Arithmetic and process substitution: $((…)), <(cmd), $[2+2]
   /\$\(\(|[<>]\(\s*[a-z]|\$\[\s*\d/i,
+  // Windows batch loops: FOR [/D|/R path|/L|/F "opts"] %x IN (set) DO command
+  /\bfor\s+(?:\/[dlrf]\s+(?:"[^"]*"\s+|[a-z]:\\\S*\s+)?)*%{1,2}[^\s%]+\s+in\s*\([^)]*\)\s*do\b/i,
 ]);
-const CMD_HINT = /[;&|`$\n\r<>{}]|\/bin\/|cmd|powershell|wget|curl/i;
+const CMD_HINT = /[;&|`$\n\r<>{}]|\/bin\/|cmd|powershell|wget|curl|%[^\s%]+\s+in\s*\(/i;
 
 const TRAVERSAL = anyOf([
   /(?:^|[\\/=:;,'"\s])\.{2,}(?:[\\/]|$)/,
@@ -156,7 +158,7 @@ const SCANNER_UA =
   /\b(?:nikto|sqlmap|nmap|masscan|zgrab|nuclei|acunetix|netsparker|wpscan|dirbuster|gobuster|dirb|ffuf|feroxbuster|wfuzz|havij|arachni|w3af|openvas|nessus|qualys|jaeles|whatweb|commix|hydra|medusa|skipfish|paros|webinspect|appscan|zmeu|morfeus|interactsh|l9explore|l9tcpid|jorgee|zaproxy|owasp[ _-]?zap|burp(?:suite|collaborator)?|xsstrike|dotdotpwn|fimap|joomscan|droopescan|nuclei|httpx - open-source|xray|vega\/|netlab360|censysinspect|masscan-ng|grabber|bsqlbf|brutus|sf\/|struts-pwn|log4shell|\(hydra\)|crowdsec-test-scanner)\b|nmap scripting engine|fuzz faster u fool|\bzgrab\/|\bpython-nmap\b|\bModat Scanner\b/i;
 
 const PROBE_PATH =
-  /(?:^|\/)(?:\.env(?:\.\w+)?|\.git\/(?:config|HEAD|index)|\.svn\/entries|\.hg\/|\.DS_Store|\.htaccess|\.htpasswd|\.aws\/credentials|\.ssh\/|wp-admin(?:\/|$)|wp-login\.php|wp-content\/plugins|wp-includes|xmlrpc\.php|wp-config\.php|phpmyadmin|pma\/|myadmin|phpinfo\.php|actuator(?:\/|$)|server-status|server-info|cgi-bin\/|(?:web|app)\.config|config\.(?:php|inc|bak)|vendor\/phpunit|solr\/admin|jmx-console|manager\/html|console\/login|boaform|HNAP1|druid\/index|autodiscover\/autodiscover\.xml|owa\/auth|backup\.(?:zip|sql|tar\.gz|tgz|bak)|(?:db|dump|database)\.sql|shell\.php|wso\.php|c99\.php|r57\.php|eval-stdin\.php|telescope\/requests|_profiler|\.vscode\/|sftp-config\.json|id_rsa|crx\/packmgr|\.well-known\/openid-configuration\/\.\.)/i;
+  /(?:^|\/)(?:\.env(?:\.\w+)?|\.git\/(?:config|HEAD|index)|\.svn\/entries|\.hg\/|\.DS_Store|\.htaccess|\.htpasswd|\.aws\/credentials|\.ssh\/|wp-admin(?:\/|$)|wp-login\.php|wp-content\/plugins|wp-includes|xmlrpc\.php|wp-config\.php|phpmyadmin|pma\/|myadmin|phpinfo\.php|actuator(?:\/|$)|server-status|server-info|cgi-bin\/|(?:web|app)\.config|config\.(?:php|inc|bak)|vendor\/phpunit|solr\/admin|jmx-console|manager\/html|console\/login|boaform|HNAP1|druid\/index|autodiscover\/autodiscover\.xml|owa\/auth|backup\.(?:zip|sql|tar\.gz|tgz|bak)|(?:db|dump|database)\.sql|[\w.-]*shell\.php|wso\.php|c99\.php|r57\.php|_ignition\/execute-solution|setup\.cgi|cgi\/networkDiag\.cgi|GponForm\/|eval-stdin\.php|telescope\/requests|_profiler|\.vscode\/|sftp-config\.json|id_rsa|crx\/packmgr|\.well-known\/openid-configuration\/\.\.)/i;
 
 // ---------- secrets and personal data ----------
 
@@ -239,6 +241,8 @@ const INTERNAL_RANGES = new Set(['loopback', 'private', 'linkLocal', 'unspecifie
 
 /** A URL (or, for URL-ish parameter names, a bare host) pointing inside or at a non-HTTP scheme. */
 function ssrf(v: string, name: string | null): string | null {
+  // The page the browser came from: a site on an internal address is not a request to reach one.
+  if (name === 'referer' || name === 'origin') return null;
   const value = v.trim();
   if (value.length > 2048 || value.length < 3) return null;
   const scheme = SCHEME_VALUE.exec(value)?.[1]?.toLowerCase();

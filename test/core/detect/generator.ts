@@ -23,6 +23,8 @@ export interface CompactExchange {
   respBody?: unknown;
   duration?: number;
   responseSize?: number;
+  /** What a reader keeps beyond the model (a log's raw request line, an error-log zone…). */
+  extra?: Record<string, string | number | boolean>;
 }
 
 const enc = new TextEncoder();
@@ -49,6 +51,7 @@ export function toStored(c: CompactExchange, id: number): StoredExchange {
   e.durationMs = c.duration ?? null;
   e.responseSize = c.responseSize ?? null;
   e.clientIp = c.ip ?? null;
+  e.extra = c.extra ?? null;
   return { ...e, id: c.id ?? id, sourceId: 1, principal: c.principal ?? null, principalKind: c.principal ? 'jwt' : null, ip: c.ip ?? null };
 }
 

@@ -24,7 +24,7 @@ const CASES: Record<string, { attack: string[]; benign: string[]; name?: string 
     benign: ['https://hooks.partner.example/notify', 'https://8.8.8.8/', 'mailto:a@b.example', 'plain text', '3'],
   },
   'scanner-ua': { attack: ['Mozilla/5.00 (Nikto/2.1.5) (Evasions:None) (Test:Port Check)', 'sqlmap/1.7.2#stable (https://sqlmap.org)', 'Mozilla/5.0 zgrab/0.x', 'Nuclei - Open-source project (github.com/projectdiscovery/nuclei)', 'gobuster/3.6'], benign: ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0', 'curl/8.4.0', 'python-requests/2.31', 'kube-probe/1.29'] },
-  'probe-path': { attack: ['/.env', '/.git/config', '/wp-admin/', '/actuator/env', '/phpmyadmin/index.php', '/backup.zip', '/cgi-bin/test.cgi'], benign: ['/api/v1/users', '/environment', '/admin-guide.html', '/actuators'] },
+  'probe-path': { attack: ['/.env', '/.git/config', '/wp-admin/', '/actuator/env', '/phpmyadmin/index.php', '/backup.zip', '/cgi-bin/test.cgi', '/s72_Shell.php', '/_ignition/execute-solution', '/setup.cgi'], benign: ['/api/v1/users', '/environment', '/admin-guide.html', '/actuators', '/shellfish.php', '/api/setup'] },
   'card-number': { attack: ['{"number":"4111 1111 1111 1111"}', 'card 5500-0000-0000-0004', '378282246310005'], benign: ['4111 1111 1111 1112', '**** **** **** 4242', '1234567890123456', 'order 20240101123456'] },
   ssn: { attack: ['"ssn": "123-45-6789"'], benign: ['000-12-3456', '666-12-3456', 'tel 555-12-34567'] },
   'password-hash': { attack: ['$2b$12$KIXQJ4b6Xn2Qe0z7x9vN2uGv1Xk3lJb0Zy8w6QvR1hT9sX2yV4cWe', '{"password":"hunter2"}', '$argon2id$v=19$m=65536,t=3,p=4$abc$def'], benign: ['{"password":""}', 'password policy'] },
@@ -53,6 +53,10 @@ describe('signature libraries', () => {
     expect(hit('ssrf', '10.0.0.1', 'host')).not.toBeNull();
     expect(hit('ssrf', '10.0.0.1', 'version')).toBeNull();
     expect(hit('ssrf', '3', 'page')).toBeNull();
+    // The page a browser came from is not a URL the request asks the server to fetch.
+    expect(hit('ssrf', 'http://127.0.0.1/admin', 'referer')).toBeNull();
+    expect(hit('ssrf', 'http://10.0.0.5', 'origin')).toBeNull();
+    expect(hit('ssrf', 'http://127.0.0.1/admin', 'x-forwarded-url')).not.toBeNull();
   });
 
   it('Luhn', () => {

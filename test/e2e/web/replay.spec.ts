@@ -84,6 +84,8 @@ test('open a captured request in replay, add the target to the scope, edit, send
   const port = new URL(target.url).port;
   await app.open();
   await page.getByTestId('file-input').setInputFiles(harPath);
+  // The import report opens above the table: wait for it so the row does not move under the click.
+  await expect(page.getByTestId('import-result')).toContainText('orders.har');
   const rows = page.getByTestId('traffic-row');
   await expect(rows).toHaveCount(1);
   await rows.first().click();
@@ -162,6 +164,7 @@ test('environments fill {{variables}}; a captured session replays step by step w
   ]);
   await app.open();
   await page.getByTestId('file-input').setInputFiles(harPath);
+  await expect(page.getByTestId('import-result')).toContainText('.har');
   await expect(page.getByTestId('traffic-row')).toHaveCount(3);
   await page.getByTestId('traffic-row').first().click();
   await page.getByTestId('open-replay').click();
