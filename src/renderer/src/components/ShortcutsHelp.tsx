@@ -4,7 +4,7 @@ import { VIEW_SHORTCUTS, type Shortcut } from '../views/shortcuts.ts';
 
 const GLOBAL_SHORTCUTS: readonly Shortcut[] = [
   ['Ctrl/Cmd+I', 'Import captures and logs'],
-  ['Alt+1…9', 'Switch view'],
+  [`Alt+1…${VIEWS.length}`, `Switch view (${VIEWS.map((v) => v.label).join(', ')})`],
   ['? or F1', 'This reference'],
   ['Esc', 'Close a dialog'],
 ];
