@@ -4,13 +4,12 @@
  * exchanges'), and identity-swap verdicts on findings.
  */
 import { createHash } from 'node:crypto';
-import { deflateRawSync } from 'node:zlib';
 import { ApiError } from '../../shared/api.ts';
 import type { FindingVerdict, ReplayDiff, ReplayEnvironment, ReplayKind, ReplaySummary, ReplayVerdict } from '../../shared/api-replay.ts';
 import type { Header } from '../model/exchange.ts';
 import type { Db } from '../store/db.ts';
 import { cached, decodeBody } from '../store/exchanges.ts';
-import { COMPRESS_MIN } from '../store/writer.ts';
+import { encodeBody } from '../store/writer.ts';
 import { formatScopeEntry, parseScopeEntry, ScopeError, type ScopeEntry } from './scope.ts';
 
 // ---------- scope ----------
@@ -103,15 +102,7 @@ export function storeBody(db: Db, bytes: Uint8Array | null): number | null {
   const hash = createHash('sha256').update(bytes).digest();
   const found = cached(db, 'SELECT id FROM bodies WHERE hash = ?').pluck().get(hash) as number | undefined;
   if (found !== undefined) return found;
-  let data: Uint8Array = bytes;
-  let compressed = 0;
-  if (bytes.length >= COMPRESS_MIN) {
-    const deflated = deflateRawSync(bytes, { level: 1 });
-    if (deflated.length < bytes.length * 0.9) {
-      data = deflated;
-      compressed = 1;
-    }
-  }
+  const { compressed, data } = encodeBody(bytes);
   return Number(cached(db, 'INSERT INTO bodies (hash, size, compressed, data) VALUES (?, ?, ?, ?)').run(hash, bytes.length, compressed, data).lastInsertRowid);
 }
 

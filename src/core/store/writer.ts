@@ -35,6 +35,15 @@ export function bodyText(bytes: Uint8Array, mime: string): string | null {
   }
 }
 
+/** A body as stored: deflated when that saves at least 10% (bodies under COMPRESS_MIN as they are). */
+export function encodeBody(bytes: Uint8Array): { compressed: 0 | 1; data: Uint8Array } {
+  if (bytes.length >= COMPRESS_MIN) {
+    const deflated = deflateRawSync(bytes, { level: 1 });
+    if (deflated.length < bytes.length * 0.9) return { compressed: 1, data: deflated };
+  }
+  return { compressed: 0, data: bytes };
+}
+
 export interface WriterOptions {
   batchSize?: number;
   trustedProxies?: readonly string[];
@@ -121,16 +130,7 @@ export class RowPreparer {
     if (this.seen.has(key)) return { hash, key, size: bytes.length, compressed: 0, data: null, text: null };
     if (this.seen.size >= BODY_CACHE) this.seen.clear();
     this.seen.add(key);
-    let data: Uint8Array = bytes;
-    let compressed = 0;
-    if (bytes.length >= COMPRESS_MIN) {
-      const deflated = deflateRawSync(bytes, { level: 1 });
-      if (deflated.length < bytes.length * 0.9) {
-        data = deflated;
-        compressed = 1;
-      }
-    }
-    return { hash, key, size: bytes.length, compressed, data, text: bodyText(bytes, mime) };
+    return { hash, key, size: bytes.length, ...encodeBody(bytes), text: bodyText(bytes, mime) };
   }
 }
 

@@ -49,12 +49,11 @@ export function InventoryView() {
     else setDetail(null);
   };
 
-  const decide = async (kind: TemplateDecisionKind, prefix: string, name?: string) => {
-    if (!detail) return;
+  /** A decision changes the templates: the open endpoint may no longer exist, so start over. */
+  const changeTemplates = async (call: () => Promise<unknown>) => {
     setBusy(true);
     try {
-      const e = detail.endpoint;
-      await api.call('inventory.decide', { host: e.host, method: e.method, prefix, kind, ...(name ? { name } : {}) });
+      await call();
       setDetail(null);
       setSelected(null);
       await refresh();
@@ -65,19 +64,13 @@ export function InventoryView() {
     }
   };
 
-  const undecide = async (id: number) => {
-    setBusy(true);
-    try {
-      await api.call('inventory.undecide', { id });
-      setDetail(null);
-      setSelected(null);
-      await refresh();
-    } catch (err) {
-      reportError(err);
-    } finally {
-      setBusy(false);
-    }
+  const decide = async (kind: TemplateDecisionKind, prefix: string, name?: string) => {
+    if (!detail) return;
+    const e = detail.endpoint;
+    await changeTemplates(() => api.call('inventory.decide', { host: e.host, method: e.method, prefix, kind, ...(name ? { name } : {}) }));
   };
+
+  const undecide = (id: number) => changeTemplates(() => api.call('inventory.undecide', { id }));
 
   const rebuild = async () => {
     setBusy(true);
