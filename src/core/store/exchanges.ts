@@ -43,7 +43,7 @@ const COLUMNS = `e.id, e.source_id, e.time, e.method, e.scheme, e.host, e.port, 
 const BODY_COLUMNS = `, rb.compressed, rb.data, pb.compressed, pb.data`;
 const BODY_JOINS = ` LEFT JOIN bodies rb ON rb.id = e.req_body_id LEFT JOIN bodies pb ON pb.id = e.resp_body_id`;
 
-type Row = unknown[];
+export type Row = unknown[];
 
 /** Turns a FilterError into the API's filter error so every front door reports it the same way. */
 export function compileForApi(filter: string | undefined): ReturnType<typeof compileFilter> {
@@ -167,12 +167,20 @@ export function forEachRequest(db: Db, opts: RequestIterateOptions, visit: (r: R
 }
 
 /** Every field present from the start, so every record has one shape. */
-const emptyRequest = (): RequestRecord => ({
+export const emptyRequest = (): RequestRecord => ({
   id: 0, time: 0, method: '', host: '', path: '', query: '', requestHeaders: [], requestSize: null, ip: null, clientIp: null, principal: null, extra: null,
   requestBody: null, requestBodyId: undefined, requestBodySize: undefined,
 });
 
-function readRequests(db: Db, opts: RequestIterateOptions): { rows: IterableIterator<Row>; fill: (r: Row, into: RequestRecord) => RequestRecord } {
+/** A streaming read of request rows: `fill` decodes a row into a record; `rawHeaders`/`rawExtra` give its stored texts. */
+export interface RequestRows {
+  rows: IterableIterator<Row>;
+  fill: (r: Row, into: RequestRecord) => RequestRecord;
+  rawHeaders: (r: Row) => string;
+  rawExtra: (r: Row) => string | null;
+}
+
+export function readRequests(db: Db, opts: RequestIterateOptions): RequestRows {
   registerQueryFunctions(db);
   const f = compileForApi(opts.filter);
   const order = opts.order === 'time' ? 'e.time, e.id' : 'e.id';
@@ -210,7 +218,7 @@ function readRequests(db: Db, opts: RequestIterateOptions): { rows: IterableIter
     into.requestBodySize = lazy ? (r[13] as number | null) : undefined;
     return into;
   };
-  return { rows, fill };
+  return { rows, fill, rawHeaders: (r) => (r[6] as string | null) ?? '[]', rawExtra: (r) => r[11] as string | null };
 }
 
 /** A stored body's bytes by id (decompressed), null when there is no such body. */

@@ -156,6 +156,8 @@ describe('simulatePolicy', () => {
     const fromDb = simulatePolicy(ws.db, policy, { findings, filter });
     const inMemory = simulatePolicy([...iterateExchanges(ws.db, { order: 'time', withBodies: true, filter })], policy, { findings });
     expect({ ...fromDb, seconds: 0 }).toEqual({ ...inMemory, seconds: 0 });
+    // The workbench's re-runs: the first keeps a copy of the request side, the next reads it.
+    for (let run = 0; run < 2; run++) expect({ ...simulatePolicy(ws.db, policy, { findings, filter, keep: true }), seconds: 0 }).toEqual({ ...inMemory, seconds: 0 });
     return fromDb;
   };
 

@@ -57,7 +57,7 @@ export function policyHandlers(ctx: ServiceContext): FeatureHandlers<typeof poli
     'policy.validate': async ({ text }) => validation(text).result,
     'policy.simulate': async ({ text, filter }) => {
       const db = ctx.db();
-      return simulatePolicy(db, policyOf(text), { findings: listFindings(db), filter });
+      return simulatePolicy(db, policyOf(text), { findings: listFindings(db), filter, keep: true });
     },
     'policy.export': async ({ text, format, path }) => {
       const policy = policyOf(text);
