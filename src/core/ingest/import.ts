@@ -44,7 +44,7 @@ const PIPELINED_FORMATS = new Set(['har']);
 export const PIPELINE_MIN_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_PARSE_WORKER = new URL('../workers/import-worker.ts', import.meta.url);
 /** Rows per transaction: larger ones make fewer, bigger full-text segments to merge. */
-const WRITE_BATCH = 2000;
+const WRITE_BATCH = 10_000;
 
 export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');

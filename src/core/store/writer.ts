@@ -45,7 +45,10 @@ export function encodeBody(bytes: Uint8Array): { compressed: 0 | 1; data: Uint8A
 }
 
 export interface WriterOptions {
+  /** Rows per transaction (default 2000). */
   batchSize?: number;
+  /** Body bytes held before a transaction is written, whatever the row count (default 32 MiB). */
+  batchBytes?: number;
   trustedProxies?: readonly string[];
 }
 
@@ -59,6 +62,10 @@ export interface PreparedBody {
   data: Uint8Array | null;
   /** Text for the full-text index (null: not textual, or already handed out). */
   text: string | null;
+}
+
+function heldBytes(body: PreparedBody | null): number {
+  return body === null ? 0 : (body.data?.length ?? 0) + (body.text?.length ?? 0);
 }
 
 /**
@@ -141,6 +148,8 @@ export class RowPreparer {
 export class ExchangeWriter {
   private readonly sourceId: number;
   private readonly batchSize: number;
+  private readonly batchBytes: number;
+  private pendingBytes = 0;
   private readonly preparer: RowPreparer;
   private readonly pending: PreparedRow[] = [];
   private readonly bodyIds = new Map<string, number>();
@@ -155,6 +164,7 @@ export class ExchangeWriter {
   constructor(db: Db, sourceId: number, opts: WriterOptions = {}) {
     this.sourceId = sourceId;
     this.batchSize = opts.batchSize ?? 2000;
+    this.batchBytes = opts.batchBytes ?? 32 * 1024 * 1024;
     this.preparer = new RowPreparer(opts);
     this.insertExchange = db.prepare(`INSERT OR IGNORE INTO exchanges (${EXCHANGE_COLUMNS}) VALUES (${EXCHANGE_PARAMS})`);
     this.insertBody = db.prepare('INSERT INTO bodies (hash, size, compressed, data) VALUES (?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING');
@@ -175,13 +185,15 @@ export class ExchangeWriter {
   /** Queues a row prepared by a RowPreparer (possibly on another thread). */
   addPrepared(row: PreparedRow): void {
     this.pending.push(row);
-    if (this.pending.length >= this.batchSize) this.flush();
+    this.pendingBytes += heldBytes(row.reqBody) + heldBytes(row.respBody);
+    if (this.pending.length >= this.batchSize || this.pendingBytes >= this.batchBytes) this.flush();
   }
 
   /** Writes what is buffered in one transaction; returns rows added. */
   flush(): number {
     if (this.pending.length === 0) return 0;
     const added = this.writeBatch();
+    this.pendingBytes = 0;
     this.written += added;
     return added;
   }
