@@ -35,6 +35,7 @@ const STATUS_FOR: Record<ApiErrorShape['code'], number> = {
   workspace: 400,
   'not-found': 404,
   unauthorized: 401,
+  cancelled: 409,
   internal: 500,
 };
 

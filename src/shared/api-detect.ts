@@ -132,6 +132,14 @@ export interface RuleExplanationInfo {
   findingId: string | null;
 }
 
+/** A detection run's progress (event `detect.progress`, about twice a second). */
+export interface DetectProgress {
+  exchanges: number;
+  /** Exchanges in the workspace when the run started. */
+  total: number;
+  exchangesPerSecond: number;
+}
+
 export interface DetectRunResult {
   runId: number;
   findings: number;
@@ -182,6 +190,8 @@ const text = (max: number) => z.string().min(1).max(max);
 
 export const detectInputs = {
   'detect.run': z.object({ rulesDir: text(4096).optional() }).strict(),
+  /** Stops the running detection (its detect.run then fails with code 'cancelled'); nothing when none runs. */
+  'detect.cancel': z.object({}).strict(),
   'findings.list': z
     .object({ status: z.enum(FINDING_STATUSES).optional(), category: z.enum(CATEGORY_IDS).optional(), groupBy: z.enum(FINDING_GROUPINGS).optional() })
     .strict(),
@@ -206,6 +216,7 @@ export const detectInputs = {
 
 export interface DetectResults {
   'detect.run': DetectRunResult;
+  'detect.cancel': void;
   'findings.list': FindingList;
   'findings.get': FindingDetail;
   'findings.triage': FindingRecord;

@@ -5,7 +5,7 @@
  * Nothing else crosses a process boundary.
  */
 import { z } from 'zod';
-import { detectInputs, type DetectResults } from './api-detect.ts';
+import { detectInputs, type DetectProgress, type DetectResults } from './api-detect.ts';
 import { graphInputs, type GraphResults } from './api-graph.ts';
 import { replayInputs, type ReplayResults } from './api-replay.ts';
 import { exportInputs, type ExportResults } from './api-export.ts';
@@ -235,14 +235,18 @@ export interface JobDone {
 export interface ApiEvents {
   'job.progress': JobProgress;
   'job.done': JobDone;
+  'detect.progress': DetectProgress;
   /** A write happened: views showing these tables refresh. */
   'workspace.changed': { tables: string[] };
 }
 export type ApiEventName = keyof ApiEvents;
+/** Every event name, for transports that subscribe by name. */
+export const API_EVENT_NAMES = ['job.progress', 'job.done', 'detect.progress', 'workspace.changed'] as const satisfies readonly ApiEventName[];
 
 /** Errors crossing the boundary: a code the UI can branch on and a message a person can read. */
 export interface ApiErrorShape {
-  code: 'bad-input' | 'not-found' | 'filter' | 'workspace' | 'internal' | 'unauthorized';
+  /** 'cancelled': the user stopped the operation (not a failure). */
+  code: 'bad-input' | 'not-found' | 'filter' | 'workspace' | 'internal' | 'unauthorized' | 'cancelled';
   message: string;
   /** For filter errors: 1-based column where the expression went wrong. */
   column?: number;

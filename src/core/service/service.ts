@@ -13,7 +13,7 @@ import { pageTraffic, countTraffic, getExchange, setTags, setComment, setHighlig
 import { checkFilter, registerQueryFunctions } from '../query/index.ts';
 import { listFormats } from '../ingest/registry.ts';
 import { recoverInterruptedImports } from '../ingest/import.ts';
-import { startImportJob } from '../ingest/job.ts';
+import { DEFAULT_IMPORT_WORKER, startImportJob } from '../ingest/job.ts';
 import { ensureSampleWorkspace } from './sample.ts';
 import { detectHandlers } from './handlers/detect.ts';
 import { graphHandlers } from './handlers/graph.ts';
@@ -49,6 +49,10 @@ export interface ServiceContext {
   changed(...tables: string[]): void;
   /** A web-mode upload (POST /upload) handed over to a handler, which then owns and removes its file. */
   takeUpload(id: string): { path: string; name: string } | undefined;
+  /** The engine's worker entry, for jobs that run on their own thread. */
+  workerUrl: URL;
+  /** Runs `stop` when the service closes (e.g. cancels a running job). */
+  onClose(stop: () => void): void;
 }
 
 /** Handlers for one feature's slice of the Api (see src/shared/api-*.ts). */
@@ -143,7 +147,18 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     uploads.delete(id);
     return up;
   };
-  const ctx: ServiceContext = { db: () => db, dbPath: () => dbPath, userDataDir: opts.userDataDir, resourcesDir: opts.resourcesDir, emit: opts.emit, changed, takeUpload };
+  const closers: (() => void)[] = [];
+  const ctx: ServiceContext = {
+    db: () => db,
+    dbPath: () => dbPath,
+    userDataDir: opts.userDataDir,
+    resourcesDir: opts.resourcesDir,
+    emit: opts.emit,
+    changed,
+    takeUpload,
+    workerUrl: opts.importWorkerUrl ?? DEFAULT_IMPORT_WORKER,
+    onClose: (stop) => closers.push(stop),
+  };
 
   const handlers: Handlers = {
     // Feature slices of the Api (src/shared/api-*.ts) plug in here.
@@ -240,6 +255,7 @@ export async function createService(opts: ServiceOptions): Promise<Service> {
     },
     close() {
       for (const job of jobs.values()) if (job.state === 'running') job.cancel();
+      for (const stop of closers) stop();
       db.close();
     },
   };

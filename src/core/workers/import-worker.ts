@@ -1,7 +1,8 @@
 /**
- * Worker-thread side of an import job (see src/core/ingest/job.ts). The same entry also serves as
- * an import's parse worker (workerData.mode 'parse', see src/core/ingest/pipeline.ts), so a bundle
- * needs no extra entry: the job passes its own URL as the parser's.
+ * The engine's worker-thread entry for long jobs: an import job (see src/core/ingest/job.ts), an
+ * import's parse worker (workerData.mode 'parse', see src/core/ingest/pipeline.ts: the job passes
+ * its own URL as the parser's) and a detection run (mode 'detect', src/core/detect/job.ts). One
+ * entry, so a bundle needs no other.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { basename } from 'node:path';
@@ -9,6 +10,7 @@ import type { FileImportResult } from '../../shared/api.ts';
 import { openWorkspace } from '../store/db.ts';
 import { importPath } from '../ingest/import.ts';
 import { runParseWorker, type ParseJobData } from '../ingest/pipeline.ts';
+import { runDetectWorker, type DetectJobData } from '../detect/job.ts';
 
 export interface ImportJobData {
   jobId: string;
@@ -54,8 +56,11 @@ async function run(port: NonNullable<typeof parentPort>, data: ImportJobData): P
   }
 }
 
-if (parentPort && (workerData as { mode?: string } | null)?.mode === 'parse') {
+const mode = (workerData as { mode?: string } | null)?.mode;
+if (parentPort && mode === 'parse') {
   void runParseWorker(parentPort, workerData as ParseJobData);
+} else if (parentPort && mode === 'detect') {
+  runDetectWorker(parentPort, workerData as DetectJobData);
 } else if (parentPort) {
   const port = parentPort;
   run(port, workerData as ImportJobData).catch((err: unknown) => {

@@ -119,12 +119,22 @@ test.describe('on the sample capture', () => {
     await page.getByTestId('triage-note').fill('our own pen-test box');
     await page.getByTestId('suppress-actor').click();
     await expect(probe.getByTestId('status-badge')).toHaveText('suppressed');
+    // While a run goes (held back here so it can be seen): a progress bar and Cancel.
+    await page.route('**/call/detect.run', async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
     await page.getByTestId('detect-run').click();
+    await expect(page.getByTestId('detect-progress')).toBeVisible();
+    await expect(page.getByTestId('detect-cancel')).toBeVisible();
+    await shot(page, 'findings-running');
     await expect(page.getByTestId('detect-result')).toContainText(/\d+ findings/);
+    await page.unroute('**/call/detect.run');
     await page.getByTestId('filter-status').selectOption('suppressed');
     const suppressed = page.getByTestId('finding-row');
     await expect(suppressed.first()).toBeVisible();
-    for (const row of await suppressed.all()) await expect(row).toContainText('192.0.2.200');
+    // Retried until the list shows the filter's rows (a snapshot of rows could race the refresh).
+    await expect(suppressed.filter({ hasNotText: '192.0.2.200' })).toHaveCount(0);
     await expect(page.locator('[data-testid="finding-row"][data-rule="bola.foreign-object"]')).toHaveCount(0);
 
     // Lifting the suppression reopens them.

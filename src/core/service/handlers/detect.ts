@@ -28,7 +28,7 @@ import { createEngine } from '../../detect/engine.ts';
 import { compareFindings } from '../../detect/incidents.ts';
 import { explainExchange } from '../../detect/offline.ts';
 import { loadRulePack, packOf, parseRuleFile, RulePackError } from '../../detect/pack.ts';
-import { runDetection } from '../../detect/run.ts';
+import { DetectionCancelled, startDetectJob, type DetectJob } from '../../detect/job.ts';
 import { addSuppression, FindingStoreError, listFindings, listSuppressions, rememberedSpec, removeSuppression, setFindingStatus } from '../../detect/store.ts';
 import { CATEGORIES, type Finding, type RulePack } from '../../detect/types.ts';
 import { iterateExchanges } from '../../store/exchanges.ts';
@@ -139,6 +139,10 @@ export function detectHandlers(ctx: ServiceContext): FeatureHandlers<typeof dete
     }
   };
 
+  /** The detection run in progress (one at a time: a second would race the first's findings). */
+  let running: DetectJob | null = null;
+  ctx.onClose(() => running?.cancel());
+
   const findingById = (id: string): FindingRecord => {
     const [f] = listFindings(ctx.db(), { id });
     if (!f) throw new ApiError('not-found', `no finding ${id}`);
@@ -146,17 +150,38 @@ export function detectHandlers(ctx: ServiceContext): FeatureHandlers<typeof dete
   };
 
   return {
-    'detect.run': ({ rulesDir }) => {
-      const { pack } = packFor(rulesDir);
-      const r = runDetection(ctx.db(), pack);
-      ctx.changed('findings', 'detection_runs');
+    'detect.run': async ({ rulesDir }) => {
+      // Loaded here first so a broken pack is a bad-input error before any run starts.
+      const { pack, dir } = packFor(rulesDir);
+      if (running) throw new ApiError('bad-input', 'a detection run is already running: wait for it or cancel it');
+      const total = ctx.db().prepare('SELECT count(*) FROM exchanges').pluck().get() as number;
+      const started = performance.now();
+      const job = startDetectJob(ctx.workerUrl, { dbPath: ctx.dbPath(), packDir: dir, packName: pack.name }, (exchanges) => {
+        const seconds = Math.max(0.001, (performance.now() - started) / 1000);
+        ctx.emit('detect.progress', { exchanges, total, exchangesPerSecond: Math.round(exchanges / seconds) });
+      });
+      running = job;
+      let r;
+      try {
+        r = await job.result;
+      } catch (err) {
+        if (err instanceof DetectionCancelled) throw new ApiError('cancelled', err.message);
+        throw err;
+      } finally {
+        running = null;
+        ctx.changed('findings', 'detection_runs');
+      }
       return {
         runId: r.runId,
-        findings: r.findings.length,
+        findings: r.findings,
         exchanges: r.exchanges,
         seconds: r.seconds,
         warning: r.specKnown ? null : 'no published spec is known for this workspace: shadow-api findings are not made, zombie-api rests on superseded versions',
       };
+    },
+
+    'detect.cancel': () => {
+      running?.cancel();
     },
 
     'findings.list': ({ status, category, groupBy }) => {

@@ -3,7 +3,7 @@
  * otherwise the loopback web protocol (src/shared/transport.ts). Components call `api.call(...)`
  * and `api.on(...)` and never know which one they use.
  */
-import { ApiError, type ApiErrorShape, type ApiEventName, type ApiEvents, type ApiInput, type ApiMethod, type ApiResults, type ApiTransport, type DesktopBridge } from '../../../shared/api.ts';
+import { API_EVENT_NAMES, ApiError, type ApiErrorShape, type ApiEventName, type ApiEvents, type ApiInput, type ApiMethod, type ApiResults, type ApiTransport, type DesktopBridge } from '../../../shared/api.ts';
 import { API_PREFIX, BRIDGE_API, BRIDGE_DESKTOP, TOKEN_QUERY, TOKEN_STORAGE_KEY } from '../../../shared/transport.ts';
 
 type Listener = (payload: never) => void;
@@ -26,8 +26,7 @@ export function createWebTransport(token: string): ApiTransport & { upload(file:
   const connect = (): void => {
     if (source) return;
     source = new EventSource(`${API_PREFIX}/events?${TOKEN_QUERY}=${encodeURIComponent(token)}`);
-    const events: ApiEventName[] = ['job.progress', 'job.done', 'workspace.changed'];
-    for (const name of events) {
+    for (const name of API_EVENT_NAMES) {
       source.addEventListener(name, (e) => {
         const payload = JSON.parse((e as MessageEvent<string>).data) as never;
         for (const l of listeners.get(name) ?? []) l(payload);

@@ -4,7 +4,8 @@
  * (see FindingDetail). j/k move through the list.
  */
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { DETECTION_CATEGORIES, FINDING_GROUPINGS, FINDING_STATUSES, SEVERITIES, type Category, type FindingList, type FindingRecord, type FindingStatus, type Severity } from '../../../../shared/api-detect.ts';
+import { DETECTION_CATEGORIES, FINDING_GROUPINGS, FINDING_STATUSES, SEVERITIES, type Category, type DetectProgress, type FindingList, type FindingRecord, type FindingStatus, type Severity } from '../../../../shared/api-detect.ts';
+import { ApiError } from '../../../../shared/api.ts';
 import { api } from '../../api/client.ts';
 import { reportError, useStore } from '../../state/store.ts';
 import { FindingDetail } from './FindingDetail.tsx';
@@ -13,26 +14,53 @@ import { Suppressions } from './Suppressions.tsx';
 import { actorLabel, endpointLabel, groupLabel, SEVERITY_RANK } from './model.ts';
 import { useFindings } from './state.ts';
 
+/** Run detection: progress with exchanges/s and Cancel while it runs (it runs on its own thread). */
 function RunButton() {
   const lastRun = useFindings((s) => s.lastRun);
   const [running, setRunning] = useState(false);
+  const [progress, setProgress] = useState<DetectProgress | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  useEffect(() => api.on('detect.progress', setProgress), []);
   const run = async () => {
     setRunning(true);
+    setProgress(null);
+    setNote(null);
     try {
       useFindings.getState().set({ lastRun: await api.call('detect.run', {}) });
     } catch (err) {
-      reportError(err);
+      if (err instanceof ApiError && err.code === 'cancelled') setNote('Detection cancelled: the findings of the last complete run are kept.');
+      else reportError(err);
     } finally {
       setRunning(false);
     }
   };
+  const pct = progress && progress.total > 0 ? Math.min(100, (100 * progress.exchanges) / progress.total) : null;
   return (
     <div className="findings-run">
       <button data-testid="detect-run" disabled={running} onClick={() => void run()} title="Run every enabled rule over the whole workspace">
         {running ? 'Running…' : 'Run detection'}
       </button>
-      {running && <div className="bar findings-run-bar"><div className="indeterminate" /></div>}
-      {!running && lastRun && (
+      {running && (
+        <>
+          <div className="bar findings-run-bar" data-testid="detect-progress">
+            <div className={pct === null ? 'indeterminate' : ''} style={{ width: pct === null ? '30%' : `${pct}%` }} />
+          </div>
+          {progress && (
+            <span className="muted">
+              {progress.exchanges.toLocaleString()} of {progress.total.toLocaleString()} · {progress.exchangesPerSecond.toLocaleString()}/s
+            </span>
+          )}
+          <button className="ghost" data-testid="detect-cancel" onClick={() => api.call('detect.cancel', {}).catch(reportError)}>
+            Cancel
+          </button>
+        </>
+      )}
+      {!running && note && (
+        <span className="muted" data-testid="detect-note">
+          {note}
+        </span>
+      )}
+      {!running && !note && lastRun && (
         <span className="muted" data-testid="detect-result" title={lastRun.warning ?? undefined}>
           {lastRun.findings} finding{lastRun.findings === 1 ? '' : 's'} over {lastRun.exchanges.toLocaleString()} exchanges · {lastRun.seconds.toFixed(1)} s{lastRun.warning ? ' ⚠' : ''}
         </span>
