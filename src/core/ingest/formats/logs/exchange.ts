@@ -63,7 +63,8 @@ export function headersFromObject(obj: unknown): Header[] {
   const o = obj as Record<string, unknown>;
   for (const name in o) {
     const v = o[name];
-    if (Array.isArray(v)) for (const x of v) out.push([name, String(x)]);
+    if (typeof v === 'string') out.push([name, v]);
+    else if (Array.isArray(v)) for (const x of v) out.push([name, String(x)]);
     else if (v !== null && v !== undefined) out.push([name, String(v)]);
   }
   return out;
@@ -127,8 +128,15 @@ export function setTarget(e: Exchange, target: string, latin1 = false): string |
     e.path = '*';
     return null;
   }
+  if (c === 104 /* h */) {
+    // Most absolute targets gateways log: no regex, no scheme slice.
+    const tls = target.startsWith('https://');
+    if ((tls || target.startsWith('http://')) && splitPlainUrl(e, target, tls ? 'https' : 'http', tls ? 8 : 7)) return null;
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
-    if (splitPlainUrl(e, target)) return null;
+    const sep = target.indexOf('://');
+    const scheme = schemeOf(target.slice(0, sep));
+    if (scheme !== null && splitPlainUrl(e, target, scheme, sep + 3)) return null;
     try {
       const u = splitUrl(target);
       e.scheme = u.scheme;
@@ -151,41 +159,42 @@ export function setTarget(e: Exchange, target: string, latin1 = false): string |
 }
 
 /**
- * Fast path for the absolute URLs gateways log (`https://host:port/path?q`): plain ASCII
- * authority, no user info. Anything else goes through WHATWG URL (IDNA, odd forms).
+ * Fast path for the absolute URLs gateways log (`https://host:port/path?q`; the authority starts
+ * at `from`): plain ASCII authority, no user info. Anything else goes through WHATWG URL (IDNA, odd forms).
  */
-function splitPlainUrl(e: Exchange, url: string): boolean {
-  const sep = url.indexOf('://');
-  const scheme = schemeOf(url.slice(0, sep));
-  if (scheme === null) return false;
-  const from = sep + 3;
-  let end = url.indexOf('/', from);
-  if (end === -1) end = url.length;
-  const q = url.indexOf('?', from);
-  if (q !== -1 && q < end) end = q;
-  const h = url.indexOf('#', from);
-  if (h !== -1 && h < end) end = h;
+function splitPlainUrl(e: Exchange, url: string, scheme: Scheme, from: number): boolean {
+  // One pass over the authority (up to / ? or #): only [A-Za-z0-9.:_-] is plain; user info,
+  // percent-escapes and non-ASCII hosts need WHATWG URL (IDNA, decoding).
+  let end = from;
+  let colon = -1;
+  let upper = false;
+  for (; end < url.length; end++) {
+    const c = url.charCodeAt(end);
+    if (c === 47 || c === 63 || c === 35) break;
+    if (c === 58) {
+      if (colon !== -1) return false;
+      colon = end;
+    } else if (c >= 65 && c <= 90) upper = true;
+    else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45)) return false;
+  }
   if (end === from) return false;
-  const host = url.slice(from, end);
-  // User info, percent-escapes and non-ASCII hosts need WHATWG URL (IDNA, decoding).
-  if (!/^[A-Za-z0-9.:_-]+$/.test(host)) return false;
   e.scheme = scheme;
   e.port = null;
-  const colon = host.lastIndexOf(':');
-  if (colon === -1) e.host = host.toLowerCase();
-  else {
-    const port = intOrNull(host.slice(colon + 1));
-    if (port === null || host.indexOf(':') !== colon) return false;
-    e.host = host.slice(0, colon).toLowerCase();
+  const host = url.slice(from, colon === -1 ? end : colon);
+  e.host = upper ? host.toLowerCase() : host;
+  if (colon !== -1) {
+    const port = intOrNull(url.slice(colon + 1, end));
+    if (port === null) return false;
     setPort(e, port, false);
   }
-  let rest = end === url.length ? '' : url.slice(end);
-  const hash = rest.indexOf('#');
-  if (hash !== -1) rest = rest.slice(0, hash);
-  const qi = rest.indexOf('?');
-  const path = qi === -1 ? rest : rest.slice(0, qi);
-  e.path = path === '' ? '/' : path;
-  e.query = qi === -1 || qi === rest.length - 1 ? '' : rest.slice(qi);
+  // Path and query run from `end` to the fragment; slices are taken once, from the URL itself.
+  let stop = url.indexOf('#', end);
+  if (stop === -1) stop = url.length;
+  let qi = url.indexOf('?', end);
+  if (qi >= stop) qi = -1;
+  const pathEnd = qi === -1 ? stop : qi;
+  e.path = pathEnd === end ? '/' : url.slice(end, pathEnd);
+  e.query = qi === -1 || qi === stop - 1 ? '' : url.slice(qi, stop);
   return true;
 }
 
@@ -270,9 +279,19 @@ export function setRequestLineOrRaw(e: Exchange, line: string, latin1 = false): 
 
 export function setMethod(e: Exchange, m: string | undefined | null): string | null {
   if (absent(m)) return 'no request method recorded';
-  if (!isMethod(m as string)) return `${quoteShort(m as string)} is not an HTTP method`;
-  e.method = (m as string).toUpperCase();
+  const s = m as string;
+  if (!isMethod(s)) return `${quoteShort(s)} is not an HTTP method`;
+  // A token is ASCII: only a-z change, and toUpperCase is a runtime call worth sparing per line.
+  e.method = hasLowerAscii(s) ? s.toUpperCase() : s;
   return null;
+}
+
+function hasLowerAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 97 && c <= 122) return true;
+  }
+  return false;
 }
 
 /** HTTP version as exchanges carry it (`HTTP/1.1`), from `1.1`, `HTTP/2.0`, `h2`… */

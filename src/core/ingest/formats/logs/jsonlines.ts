@@ -4,7 +4,7 @@ import {
   addRequestHeader, emptyExchange, httpVersionOf, intOrNull, quoteShort, schemeOf, setExtra, setHostPort, setMethod, setPort, setTarget, statusOf,
 } from './exchange.ts';
 import type { Exchange } from './exchange.ts';
-import { get, jsonRecordReader, num, str } from './json.ts';
+import { jsonRecordReader, num, str } from './json.ts';
 import type { JsonObject } from './json.ts';
 import { epochToMs, parseAnyTime } from './time.ts';
 
@@ -64,8 +64,6 @@ export function parseMapping(raw: string | undefined): FieldMapping {
   return out as FieldMapping;
 }
 
-type Lookup = (r: JsonObject, field: Mappable) => unknown;
-
 /** A dotted path split once: a plain key, or the keys to walk. */
 type Path = string | readonly string[];
 
@@ -83,36 +81,103 @@ function at(r: JsonObject, path: Path): unknown {
   return cur;
 }
 
+/** Index of each field in the values a lookup resolves (named loads keep the hot path monomorphic). */
+const F = Object.fromEntries(MAPPABLE.map((f, i) => [f, i])) as Record<Mappable, number>;
+
+/** A guess: `field`'s `rank`-th candidate, reached through the record's top-level key it starts with. */
+interface Guess {
+  readonly field: number;
+  readonly rank: number;
+  readonly path: Path;
+}
+
+const NO_RANK = 1 << 30;
+/** Key positions remembered from the last record (records rarely have more top-level keys). */
+const SEEN_MAX = 64;
+
 /**
- * The mapping compiled once per read: each field's mapped path, or its guesses in order (the
- * first with a value wins), already split, so a record costs property reads and no path parsing.
+ * The value of every field of a record, by index in MAPPABLE (undefined when absent). The array is
+ * reused by the next call: read it before resolving another record.
+ */
+type Lookup = (r: JsonObject) => readonly unknown[];
+
+/**
+ * The mapping compiled once per read. A mapped field reads its path. Unmapped fields take the first
+ * of their guesses (in GUESSES order) with a value; rather than trying ~100 names that are mostly
+ * absent, the record's own keys are walked once and only the guesses starting with one are read,
+ * keeping the best-ranked value per field: the same winner as trying the list in order.
  */
 function lookupFor(mapping: FieldMapping): Lookup {
-  const mapped = new Map<Mappable, Path>();
-  const guesses = new Map<Mappable, readonly Path[]>();
+  const mapped: [number, Path][] = [];
+  const byKey = new Map<string, Guess[]>();
   for (const field of MAPPABLE) {
     const m = mapping[field];
-    if (m !== undefined) mapped.set(field, compilePath(m));
-    else guesses.set(field, GUESSES[field].map(compilePath));
-  }
-  return (r, field) => {
-    const m = mapped.get(field);
-    if (m !== undefined) return at(r, m);
-    const list = guesses.get(field) as readonly Path[];
-    for (let i = 0; i < list.length; i++) {
-      const v = at(r, list[i] as Path);
-      if (v !== undefined && v !== null && v !== '') return v;
+    if (m !== undefined) {
+      mapped.push([F[field], compilePath(m)]);
+      continue;
     }
-    return undefined;
+    GUESSES[field].forEach((guess, rank) => {
+      const path = compilePath(guess);
+      const key = typeof path === 'string' ? path : (path[0] as string);
+      const list = byKey.get(key) ?? [];
+      list.push({ field: F[field], rank, path });
+      byKey.set(key, list);
+    });
+  }
+  const values: unknown[] = MAPPABLE.map(() => undefined);
+  const ranks = new Int32Array(MAPPABLE.length);
+  // The keys of the last record by position and their guesses: records of one shape skip the Map.
+  const seen: string[] = [];
+  const seenGuesses: (Guess[] | undefined)[] = [];
+  return (r) => {
+    values.fill(undefined);
+    ranks.fill(NO_RANK);
+    let pos = 0;
+    // for…in, like r[key], also sees inherited enumerable keys.
+    for (const key in r) {
+      let guesses: Guess[] | undefined;
+      if (seen[pos] === key) guesses = seenGuesses[pos];
+      else {
+        guesses = byKey.get(key);
+        if (pos < SEEN_MAX) {
+          seen[pos] = key;
+          seenGuesses[pos] = guesses;
+        }
+      }
+      pos++;
+      if (guesses === undefined) continue;
+      for (let i = 0; i < guesses.length; i++) {
+        const g = guesses[i] as Guess;
+        if (g.rank >= (ranks[g.field] as number)) continue;
+        const v = typeof g.path === 'string' ? r[key] : at(r, g.path);
+        if (v !== undefined && v !== null && v !== '') {
+          values[g.field] = v;
+          ranks[g.field] = g.rank;
+        }
+      }
+    }
+    for (let i = 0; i < mapped.length; i++) {
+      const [field, path] = mapped[i] as [number, Path];
+      values[field] = at(r, path);
+    }
+    return values;
   };
 }
 
-export function mappedToExchange(r: JsonObject, mapping: FieldMapping, lookup: Lookup = lookupFor(mapping)): Exchange | string {
+/** The `extra.<name>` entries of a mapping: [name, path]. */
+function extrasOf(mapping: FieldMapping): [string, Path][] {
+  const out: [string, Path][] = [];
+  for (const [k, p] of Object.entries(mapping)) if (k.startsWith('extra.')) out.push([k.slice(6), compilePath(p)]);
+  return out;
+}
+
+export function mappedToExchange(r: JsonObject, mapping: FieldMapping, lookup: Lookup = lookupFor(mapping), extras = extrasOf(mapping)): Exchange | string {
+  const f = lookup(r);
   const e = emptyExchange();
-  const t = lookup(r, 'time');
+  const t = f[F.time];
   e.time = typeof t === 'number' ? epochToMs(t) : parseAnyTime(t);
   if (Number.isNaN(e.time)) return t === undefined ? 'record has no time (map one with {"time": "<path>"})' : `unreadable time ${quoteShort(String(t))}`;
-  const method = str(lookup(r, 'method'));
+  const method = str(f[F.method]);
   if (method === null) {
     e.method = 'GET';
     setExtra(e, 'methodAssumed', true);
@@ -120,8 +185,8 @@ export function mappedToExchange(r: JsonObject, mapping: FieldMapping, lookup: L
     const err = setMethod(e, method);
     if (err) return err;
   }
-  const url = str(lookup(r, 'url'));
-  const path = str(lookup(r, 'path'));
+  const url = str(f[F.url]);
+  const path = str(f[F.path]);
   if (url !== null && (path === null || mapping.url !== undefined)) {
     const bad = setTarget(e, url);
     if (bad) return bad;
@@ -129,33 +194,33 @@ export function mappedToExchange(r: JsonObject, mapping: FieldMapping, lookup: L
     const bad = setTarget(e, path);
     if (bad) return bad;
   } else return 'record has no url or path (map one with {"url": "<path>"} or {"path": "<path>"})';
-  const query = str(lookup(r, 'query'));
+  const query = str(f[F.query]);
   if (query !== null && e.query === '') e.query = query.startsWith('?') ? query : `?${query}`;
-  const scheme = schemeOf(str(lookup(r, 'scheme')));
+  const scheme = schemeOf(str(f[F.scheme]));
   if (scheme) e.scheme = scheme;
-  const host = str(lookup(r, 'host'));
+  const host = str(f[F.host]);
   if (host !== null && e.host === '') setHostPort(e, host);
-  const port = intOrNull(str(lookup(r, 'port')));
+  const port = intOrNull(str(f[F.port]));
   if (port !== null && e.port === null) setPort(e, port);
-  const status = statusOf(str(lookup(r, 'status')) ?? undefined);
-  if (status === undefined) return `status ${quoteShort(String(lookup(r, 'status')))} is not an HTTP status`;
+  const status = statusOf(str(f[F.status]) ?? undefined);
+  if (status === undefined) return `status ${quoteShort(String(f[F.status]))} is not an HTTP status`;
   e.status = status;
-  e.responseSize = intOrNull(num(lookup(r, 'responseSize')));
-  e.requestSize = intOrNull(num(lookup(r, 'requestSize')));
-  const ms = num(lookup(r, 'durationMs'));
-  const sec = num(lookup(r, 'durationSec'));
+  e.responseSize = intOrNull(num(f[F.responseSize]));
+  e.requestSize = intOrNull(num(f[F.requestSize]));
+  const ms = num(f[F.durationMs]);
+  const sec = num(f[F.durationSec]);
   e.durationMs = ms ?? (sec === null ? null : Math.round(sec * 1e6) / 1e3);
-  e.clientIp = str(lookup(r, 'clientIp'));
-  e.serverIp = str(lookup(r, 'serverIp'));
-  const hv = httpVersionOf(str(lookup(r, 'httpVersion')));
+  e.clientIp = str(f[F.clientIp]);
+  e.serverIp = str(f[F.serverIp]);
+  const hv = httpVersionOf(str(f[F.httpVersion]));
   if (hv) e.httpVersion = hv;
-  addRequestHeader(e, 'User-Agent', str(lookup(r, 'userAgent')));
-  addRequestHeader(e, 'Referer', str(lookup(r, 'referer')));
-  for (const [k, p] of Object.entries(mapping)) {
-    if (!k.startsWith('extra.')) continue;
-    const v = get(r, p);
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') setExtra(e, k.slice(6), v);
-    else if (v !== undefined && v !== null) setExtra(e, k.slice(6), JSON.stringify(v));
+  addRequestHeader(e, 'User-Agent', str(f[F.userAgent]));
+  addRequestHeader(e, 'Referer', str(f[F.referer]));
+  for (let i = 0; i < extras.length; i++) {
+    const [name, p] = extras[i] as [string, Path];
+    const v = at(r, p);
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') setExtra(e, name, v);
+    else if (v !== undefined && v !== null) setExtra(e, name, JSON.stringify(v));
   }
   return e;
 }
@@ -168,14 +233,16 @@ export const jsonLinesReader = jsonRecordReader(
     label: 'JSON-lines access log (field mapping)',
     producers: ['any logger writing one JSON object per request (pino-http, NGINX JSON log_format, Go/zap…), with an optional field mapping'],
     recognise: (r) => {
-      const hasTarget = guessLookup(r, 'url') !== undefined || guessLookup(r, 'path') !== undefined;
-      return hasTarget && guessLookup(r, 'status') !== undefined && guessLookup(r, 'time') !== undefined ? 1 : 0;
+      const f = guessLookup(r);
+      const hasTarget = f[F.url] !== undefined || f[F.path] !== undefined;
+      return hasTarget && f[F.status] !== undefined && f[F.time] !== undefined ? 1 : 0;
     },
-    toExchange: (r) => mappedToExchange(r, {}, guessLookup),
+    toExchange: (r) => mappedToExchange(r, {}, guessLookup, []),
     prepare(ctx: ReaderContext) {
       const mapping = parseMapping(ctx.options['mapping']);
       const lookup = lookupFor(mapping);
-      return (r) => mappedToExchange(r, mapping, lookup);
+      const extras = extrasOf(mapping);
+      return (r) => mappedToExchange(r, mapping, lookup, extras);
     },
   },
   0.3,

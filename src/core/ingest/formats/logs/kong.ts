@@ -1,4 +1,4 @@
-import { emptyExchange, headersFromObject, intOrNull, setExtra, setHostPort, setMethod, setTarget, statusOf } from './exchange.ts';
+import { emptyExchange, headersFromObject, intOrNull, setHostPort, setMethod, setTarget, statusOf } from './exchange.ts';
 import type { Exchange } from './exchange.ts';
 import { get, jsonRecordReader, keyScore, missing, num, str } from './json.ts';
 import type { JsonObject } from './json.ts';
@@ -43,26 +43,64 @@ export function kongToExchange(r: JsonObject): Exchange | string {
   const lat = obj(r['latencies']);
   e.durationMs = num(lat['request']);
   e.clientIp = str(r['client_ip']);
-  setExtra(e, 'kongLatencyMs', num(lat['kong']));
-  setExtra(e, 'proxyLatencyMs', num(lat['proxy']));
+  e.extra = kongExtra(r, lat);
+  return e;
+}
+
+/** Kong's facts worth keeping, in this order; null when there are none. */
+interface KongExtra {
+  kongLatencyMs?: number;
+  proxyLatencyMs?: number;
+  consumer?: string;
+  consumerId?: string;
+  upstream?: string;
+  upstreamHost?: string;
+  route?: string;
+  routePaths?: string;
+  upstreamUri?: string;
+  upstreamStatus?: string;
+  source?: string;
+  upstreamIp?: string;
+}
+
+function kongExtra(r: JsonObject, lat: JsonObject): Exchange['extra'] {
+  // Named stores: setExtra's keyed store goes megamorphic on this hot path. str and num already
+  // give null for the values setExtra skips ('', '-').
+  const x: KongExtra = {};
+  const kongMs = num(lat['kong']);
+  if (kongMs !== null) x.kongLatencyMs = kongMs;
+  const proxyMs = num(lat['proxy']);
+  if (proxyMs !== null) x.proxyLatencyMs = proxyMs;
   const consumer = obj(r['consumer']);
-  setExtra(e, 'consumer', str(consumer['username']) ?? str(consumer['custom_id']) ?? str(consumer['id']));
-  setExtra(e, 'consumerId', str(consumer['id']));
+  const consumerId = str(consumer['id']);
+  const consumerName = str(consumer['username']) ?? str(consumer['custom_id']) ?? consumerId;
+  if (consumerName !== null) x.consumer = consumerName;
+  if (consumerId !== null) x.consumerId = consumerId;
   const service = obj(r['service']);
   const svcHost = str(service['host']);
-  setExtra(e, 'upstream', str(service['name']) ?? svcHost);
-  const svcPort = num(service['port']);
-  if (svcHost) setExtra(e, 'upstreamHost', svcPort ? `${svcHost}:${svcPort}` : svcHost);
+  const upstream = str(service['name']) ?? svcHost;
+  if (upstream !== null) x.upstream = upstream;
+  if (svcHost) {
+    const svcPort = num(service['port']);
+    x.upstreamHost = svcPort ? `${svcHost}:${svcPort}` : svcHost;
+  }
   const route = obj(r['route']);
-  setExtra(e, 'route', str(route['name']) ?? str(route['id']));
+  const routeName = str(route['name']) ?? str(route['id']);
+  if (routeName !== null) x.route = routeName;
   const paths = route['paths'];
-  if (Array.isArray(paths)) setExtra(e, 'routePaths', paths.join(','));
-  setExtra(e, 'upstreamUri', str(r['upstream_uri']));
-  setExtra(e, 'upstreamStatus', str(r['upstream_status']));
-  setExtra(e, 'source', str(r['source']));
+  const joined = Array.isArray(paths) ? paths.join(',') : '';
+  if (joined !== '' && joined !== '-') x.routePaths = joined;
+  const upstreamUri = str(r['upstream_uri']);
+  if (upstreamUri !== null) x.upstreamUri = upstreamUri;
+  const upstreamStatus = str(r['upstream_status']);
+  if (upstreamStatus !== null) x.upstreamStatus = upstreamStatus;
+  const source = str(r['source']);
+  if (source !== null) x.source = source;
   const tries = r['tries'];
-  if (Array.isArray(tries) && tries.length > 0) setExtra(e, 'upstreamIp', str(obj(tries[tries.length - 1])['ip']));
-  return e;
+  const ip = Array.isArray(tries) && tries.length > 0 ? str(obj(tries[tries.length - 1])['ip']) : null;
+  if (ip !== null) x.upstreamIp = ip;
+  for (const _ in x) return x as Record<string, string | number>;
+  return null;
 }
 
 export const kongReader = jsonRecordReader({

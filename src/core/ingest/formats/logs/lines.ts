@@ -69,9 +69,15 @@ export class LineSplitter {
     if (last === -1) {
       this.hold(buf);
     } else {
-      const whole = this.carry.length > 0 ? Buffer.concat([this.carry, buf.subarray(0, last + 1)]) : buf.subarray(0, last + 1);
-      this.carry = EMPTY;
-      this.split(whole, batch);
+      // Only the carried line is joined (copied); the chunk's other lines are decoded in place.
+      let lead = EMPTY;
+      let from = 0;
+      if (this.carry.length > 0) {
+        from = buf.indexOf(NL) + 1;
+        lead = Buffer.concat([this.carry, buf.subarray(0, from)]);
+        this.carry = EMPTY;
+      }
+      this.split(lead, buf.subarray(from, last + 1), batch);
       this.hold(buf.subarray(last + 1));
     }
     return this.finish(batch);
@@ -84,7 +90,7 @@ export class LineSplitter {
       batch.tooLong(this.dropping);
       this.dropping = -1;
     } else if (this.carry.length > 0) {
-      this.split(this.carry, batch, true);
+      this.split(EMPTY, this.carry, batch, true);
       this.carry = EMPTY;
     }
     return this.finish(batch);
@@ -111,17 +117,29 @@ export class LineSplitter {
     this.carry = this.carry.length > 0 ? Buffer.concat([this.carry, tail]) : Buffer.from(tail);
   }
 
-  /** `buf` holds complete lines, each ending with '\n' unless `unterminated`. */
-  private split(buf: Buffer, batch: Builder, unterminated = false): void {
+  /**
+   * `lead` + `buf` hold complete lines, each ending with '\n' unless `unterminated` (then `lead` is
+   * empty). They are decoded as one text would be: both parts start at a line, so the whole is
+   * ASCII (or UTF-8) exactly when both are.
+   */
+  private split(lead: Buffer, buf: Buffer, batch: Builder, unterminated = false): void {
     // ASCII (nearly every log) decodes as a plain byte copy into a one-byte string.
-    if (isAscii(buf)) {
+    if (isAscii(buf) && isAscii(lead)) {
+      if (lead.length > 0) this.splitText(lead.toString('latin1'), batch, false);
       this.splitText(buf.toString('latin1'), batch, unterminated);
       return;
     }
-    if (isUtf8(buf)) {
+    if (isUtf8(buf) && isUtf8(lead)) {
+      if (lead.length > 0) this.splitText(lead.toString('utf8'), batch, false);
       this.splitText(buf.toString('utf8'), batch, unterminated);
       return;
     }
+    if (lead.length > 0) this.splitBytes(lead, batch);
+    this.splitBytes(buf, batch);
+  }
+
+  /** Line by line: each valid UTF-8 line as such, any other as Latin-1 (flagged). */
+  private splitBytes(buf: Buffer, batch: Builder): void {
     let start = 0;
     while (start < buf.length) {
       let nl = buf.indexOf(NL, start);

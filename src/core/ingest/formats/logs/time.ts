@@ -28,7 +28,9 @@ function fraction(s: string, at: number): [number, number] {
     end++;
   }
   if (end === at) return [NaN, end];
-  const ms = digits((s.slice(at, Math.min(end, at + 3)) + '00').slice(0, 3), 0, 3);
+  // The first three digits, zero-padded (`.5` is 500 ms, nanoseconds are cut), without slicing.
+  const n = end - at;
+  const ms = (s.charCodeAt(at) - 48) * 100 + (n > 1 ? (s.charCodeAt(at + 1) - 48) * 10 : 0) + (n > 2 ? s.charCodeAt(at + 2) - 48 : 0);
   return [ms, end];
 }
 
@@ -54,10 +56,21 @@ function zone(s: string, at: number): [number, number] {
   return [sign * (h * 60 + m), end];
 }
 
+/** The month of the last `build` (`y * 12 + mo`) and Date.UTC of its first day. */
+let monthKey = NaN;
+let monthStart = NaN;
+
 function build(y: number, mo: number, d: number, h: number, mi: number, sec: number, ms: number, offMin: number): number {
   if (Number.isNaN(y + mo + d + h + mi + sec + ms + offMin)) return NaN;
   if (mo < 0 || mo > 11 || d < 1 || d > 31 || h > 24 || mi > 59 || sec > 60) return NaN;
-  return Date.UTC(y, mo, d, h, mi, sec, ms) - offMin * 60_000;
+  // Date.UTC(y, mo, d, h, mi, sec, ms) is by definition the month's first day plus whole days and
+  // milliseconds (exact integers), so only a new month costs a Date.UTC call (which also maps years 0-99).
+  const key = y * 12 + mo;
+  if (key !== monthKey) {
+    monthStart = Date.UTC(y, mo, 1);
+    monthKey = key;
+  }
+  return monthStart + (d - 1) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms - offMin * 60_000;
 }
 
 let lastClf = '';
@@ -107,13 +120,27 @@ export function epochToMs(n: number): number {
   return Math.round(n / 1e6); // nanoseconds
 }
 
-const NUMERIC = /^\d+(\.\d+)?$/;
+/** /^\d+(\.\d+)?$/ without the regex call (every JSON time string is tested). */
+function isNumeric(v: string): boolean {
+  let i = 0;
+  while (i < v.length && isDigit(v.charCodeAt(i))) i++;
+  if (i === 0) return false;
+  if (i === v.length) return true;
+  if (v.charCodeAt(i) !== 46) return false;
+  const from = ++i;
+  while (i < v.length && isDigit(v.charCodeAt(i))) i++;
+  return i > from && i === v.length;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
 
 /** Any of the above, from a JSON value or a text field; RFC 1123 dates via Date.parse. */
 export function parseAnyTime(v: unknown): number {
   if (typeof v === 'number') return epochToMs(v);
   if (typeof v !== 'string' || v === '' || v === '-') return NaN;
-  if (NUMERIC.test(v)) return epochToMs(Number(v));
+  if (isNumeric(v)) return epochToMs(Number(v));
   const c = v.charCodeAt(2);
   if (c === 47) return parseClfTime(v);
   const iso = parseIsoTime(v);

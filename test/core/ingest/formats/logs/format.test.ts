@@ -44,6 +44,14 @@ describe('log time parsers', () => {
     expect(parseIsoTime('2021-11-12T16:59:45+0000')).toBe(Date.UTC(2021, 10, 12, 16, 59, 45));
     expect(parseIsoTime('2013-10-10T16:52:00+02:00')).toBe(Date.UTC(2013, 9, 10, 14, 52, 0));
     expect(parseIsoTime('2012-04-01 00:00:13')).toBe(Date.UTC(2012, 3, 1, 0, 0, 13));
+    // Alternating months and years (0-99 are 1900-1999 to Date.UTC), day and hour overflow, short fractions.
+    for (const [s, utc] of [
+      ['2024-02-29T23:59:59.9Z', Date.UTC(2024, 1, 29, 23, 59, 59, 900)],
+      ['2024-03-01T00:00:00.05Z', Date.UTC(2024, 2, 1, 0, 0, 0, 50)],
+      ['2023-02-31T24:00:60Z', Date.UTC(2023, 1, 31, 24, 0, 60)],
+      ['0099-12-31T00:00:00Z', Date.UTC(99, 11, 31)],
+      ['2024-02-29T23:59:59.999+01:30', Date.UTC(2024, 1, 29, 23, 59, 59, 999) - 90 * 60_000],
+    ] as const) expect(parseIsoTime(s)).toBe(utc);
     expect(parseIsoTime('2012-04-01T00:00:13 garbage')).toBeNaN();
   });
 

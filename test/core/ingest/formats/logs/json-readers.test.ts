@@ -225,6 +225,21 @@ describe('generic JSON lines with a field mapping', () => {
     expect(res.exchanges[0]).toMatchObject({ time: Date.UTC(2013, 9, 10, 14, 52, 0), host: 'www.piwik.org', path: '/piwik.php', status: 200, responseSize: 192, durationMs: 0.008, clientIp: '1.2.3.4', extra: { methodAssumed: true } });
   });
 
+  it('takes, per field, the first guessed name in its list that has a value, whatever the key order', async () => {
+    // Keys in reverse of the guess order, empty values on the better-ranked names, shapes changing line to line.
+    const guessed = [
+      '{"request_uri":"/b","uri":"/c","url":"","timestamp":"2024-03-04T05:06:07.5Z","time":"","status_code":500,"status":201,"remote_addr":"10.0.0.2","ip":null}',
+      '{"time":"2024-03-04T05:06:08Z","uri":"/not-this","request":{"url":"https://Api.Example.com:8443/x?q=1"},"statusCode":204,"http":{"method":"delete"}}',
+      '{"request_uri":"/b","uri":"/c","url":"","timestamp":"2024-03-04T05:06:07.5Z","time":"","status_code":500,"status":201,"remote_addr":"10.0.0.2","ip":null}',
+    ].join('\n');
+    const res = await readAll(jsonLinesReader, Buffer.from(guessed));
+    expect(res.skips).toEqual([]);
+    const first = { time: Date.UTC(2024, 2, 4, 5, 6, 7, 500), path: '/c', status: 201, clientIp: '10.0.0.2', method: 'GET' };
+    expect(res.exchanges[0]).toMatchObject(first);
+    expect(res.exchanges[1]).toMatchObject({ method: 'DELETE', scheme: 'https', host: 'api.example.com', port: 8443, path: '/x', query: '?q=1', status: 204 });
+    expect(res.exchanges[2]).toMatchObject(first);
+  });
+
   it('rejects a malformed mapping with a ReadError naming the option', async () => {
     await expect(readAll(jsonLinesReader, Buffer.from(lines), { mapping: '{nope' })).rejects.toThrow(ReadError);
     await expect(readAll(jsonLinesReader, Buffer.from(lines), { mapping: '{"colour":"x"}' })).rejects.toThrow(/unknown field "colour"/);
