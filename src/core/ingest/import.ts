@@ -43,8 +43,12 @@ export interface ImportOptions {
 const PIPELINED_FORMATS = new Set(['har']);
 export const PIPELINE_MIN_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_PARSE_WORKER = new URL('../workers/import-worker.ts', import.meta.url);
-/** Rows per transaction: larger ones make fewer, bigger full-text segments to merge. */
-const WRITE_BATCH = 10_000;
+/**
+ * Rows per transaction: larger ones make fewer, bigger full-text segments to merge. 100k-entry HAR
+ * imports: 2,000 rows 6,849/s, 5,000 (parser 12 batches ahead) 7,382/s at the same 402 MB peak RSS,
+ * 10,000 (24 ahead) 7,299/s at 483 MB.
+ */
+const WRITE_BATCH = 5000;
 
 export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');

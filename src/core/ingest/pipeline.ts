@@ -13,7 +13,8 @@ import type { Reader, ReaderContext } from './reader.ts';
 
 /** Items (rows + skips) per batch: small enough for smooth progress, large enough to amortise messaging. */
 export const BATCH_ITEMS = 512;
-const MAX_IN_FLIGHT = 4;
+/** Batches the parser may run ahead: a write transaction's rows (import.ts) and more, so it keeps going while the writer commits. */
+const MAX_IN_FLIGHT = 12;
 
 export interface Skip {
   at: string;
