@@ -250,7 +250,11 @@ export function setRequestLine(e: Exchange, line: string, latin1 = false): strin
     target = line.slice(sp + 1);
     e.httpVersion = last > sp ? e.httpVersion : 'HTTP/0.9';
   }
-  return setTarget(e, target, latin1);
+  const err = setTarget(e, target, latin1);
+  // A client talking to this server as to a proxy (`GET http://elsewhere/…`, `CONNECT host:port`):
+  // the target as sent, since the exchange's URL cannot tell it from an ordinary request.
+  if (err === null && target.charCodeAt(0) !== 47 && target !== '*') setExtra(e, 'requestTarget', target);
+  return err;
 }
 
 /**

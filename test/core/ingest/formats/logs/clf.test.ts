@@ -125,6 +125,21 @@ describe('access-log reader: usual extra fields without configuration', () => {
     expect(res.skips).toEqual([{ index: 5, at: 'line 5', message: expect.stringMatching(/not a common\/combined access-log line/) }]);
   });
 
+  it('keeps a request target in proxy form (absolute URL, CONNECT host:port) as sent, and no other', async () => {
+    const res = await read(
+      '127.0.0.2 - - [08/Aug/2022:21:18:26 +0000] "GET http://www.sbjudge4.com:80/ip4.php HTTP/1.0" 400 255 "-" "-"\n' +
+        '127.0.0.1 - - [24/Sep/2021:06:20:32 +0000] "CONNECT foo.com:25 HTTP/1.1" 400 166 "-" "-"\n' +
+        '127.0.0.3 - - [24/Sep/2021:06:20:33 +0000] "GET /a?next=http://b.example/ HTTP/1.1" 200 1 "-" "-"\n' +
+        '127.0.0.3 - - [24/Sep/2021:06:20:34 +0000] "OPTIONS * HTTP/1.1" 200 1 "-" "-"\n',
+    );
+    expect(res.exchanges.map((e) => [e.method, e.host, e.port, e.path, e.extra?.requestTarget])).toEqual([
+      ['GET', 'www.sbjudge4.com', null, '/ip4.php', 'http://www.sbjudge4.com:80/ip4.php'],
+      ['CONNECT', 'foo.com', 25, '/', 'foo.com:25'],
+      ['GET', '', null, '/a', undefined],
+      ['OPTIONS', '', null, '*', undefined],
+    ]);
+  });
+
   it('reads crowdsec\'s malformed-request logs (NGINX and Apache) with every line an exchange', async () => {
     for (const [dir, file, n] of [['nginx-http-malformed', 'nginx_http-logs.log', 12], ['apache2-malformed', 'apache2-logs.log', 11]] as const) {
       const bytes = bytesOf(shared('attacks', 'crowdsecurity__hub', dir, file));
