@@ -20,6 +20,7 @@ import { accessLogReader } from '../src/core/ingest/formats/logs/clf.ts';
 import { kongReader } from '../src/core/ingest/formats/logs/kong.ts';
 import { apiGatewayReader } from '../src/core/ingest/formats/logs/aws.ts';
 import { jsonLinesReader } from '../src/core/ingest/formats/logs/jsonlines.ts';
+import { rng } from './lib.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DIR = resolve(ROOT, '.bench');
@@ -29,18 +30,6 @@ const TARGETS = { nginx: 400_000, apigw: 150_000, kong: 150_000, jsonl: 150_000 
 type Kind = keyof typeof TARGETS;
 const READERS: Record<Kind, Reader> = { nginx: accessLogReader, apigw: apiGatewayReader, kong: kongReader, jsonl: jsonLinesReader };
 const SEEDS: Record<Kind, number> = { nginx: 42, apigw: 4243, kong: 4242, jsonl: 4244 };
-
-/** mulberry32: small, fast, seeded. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const PATHS = ['/api/v1/users', '/api/v1/users/{id}', '/api/v1/orders', '/api/v1/orders/{id}/items', '/login', '/static/app.js', '/health', '/api/v2/search'];

@@ -16,22 +16,13 @@ import { countTraffic, pageTraffic } from '../src/core/store/traffic.ts';
 import { iterateExchanges } from '../src/core/store/exchanges.ts';
 import { registerQueryFunctions } from '../src/core/query/index.ts';
 import type { SortColumn } from '../src/shared/api.ts';
+import { rng } from './lib.ts';
 
 const { values } = parseArgs({ options: { rows: { type: 'string' } } });
 const N = Number(values.rows ?? 1_000_000);
 const DIR = resolve(import.meta.dirname, '../.bench');
 const FILE = resolve(DIR, `traffic-${N}.sqlite`);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function build(): void {
   mkdirSync(DIR, { recursive: true });

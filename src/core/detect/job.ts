@@ -15,7 +15,6 @@ export interface DetectJobData {
   /** The rule pack's folder and name (the worker loads it again: packs hold compiled code). */
   packDir: string;
   packName: string;
-  progressEveryMs?: number;
 }
 
 /** What the run reports back (findings by count: they are in the workspace). */
@@ -33,11 +32,13 @@ type FromDetector =
   | { type: 'failed'; message: string; cancelled: boolean };
 type ToDetector = { type: 'cancel' };
 
+/** Progress posts at most this often. */
+const PROGRESS_EVERY_MS = 500;
+
 /** Worker side: runs detection over the workspace named in `data`, posting progress and the result. */
 export function runDetectWorker(port: MessagePort, data: DetectJobData): void {
   const abort = new AbortController();
   const post = (m: FromDetector): void => port.postMessage(m);
-  const every = data.progressEveryMs ?? 500;
   // The first callback reports at once, so a short run shows progress too.
   let last = -Infinity;
   // Detection never yields to the event loop: a cancel is looked for between progress callbacks.
@@ -56,7 +57,7 @@ export function runDetectWorker(port: MessagePort, data: DetectJobData): void {
       onProgress: (n) => {
         poll();
         const now = performance.now();
-        if (now - last >= every) {
+        if (now - last >= PROGRESS_EVERY_MS) {
           last = now;
           post({ type: 'progress', exchanges: n });
         }

@@ -39,24 +39,18 @@ class Column<A extends Int32Array | Float64Array> {
   }
 }
 
-/** Distinct values numbered in order of first sight; null is -1. */
-class Pool<T> {
-  readonly values: T[] = [];
+/** Distinct strings numbered in order of first sight; null is -1. */
+class Pool {
+  readonly values: string[] = [];
   private readonly ids = new Map<string, number>();
-  private readonly make: (key: string) => T;
 
-  constructor(make: (key: string) => T) {
-    this.make = make;
-  }
-
-  /** The key's number and whether it is new. */
   id(key: string | null): number {
     if (key === null) return -1;
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.values.length;
       this.ids.set(key, id);
-      this.values.push(this.make(key));
+      this.values.push(key);
     }
     return id;
   }
@@ -75,7 +69,7 @@ class StringColumn {
   private prevId = -1;
 
   /** Records row `i`'s value; returns what it newly added to the pool, in bytes. */
-  set(i: number, s: string | null, pool: Pool<string>): number {
+  set(i: number, s: string | null, pool: Pool): number {
     if (s === this.prev) {
       this.ids.set(i, this.prevId);
       return 0;
@@ -114,12 +108,13 @@ class RequestColumns {
   private readonly principal = new StringColumn();
   private readonly headerIds = new Column(Int32Array);
   private readonly extraIds = new Column(Int32Array);
-  private readonly strings = new Pool<string>((s) => s);
+  private readonly strings = new Pool();
   /** Distinct parsed header lists: the streaming read hands equal stored texts one list. */
   private readonly headers: Header[][] = [];
   private readonly headerNumbers = new Map<Header[], number>();
-  /** Stored extra texts, parsed on first use. */
-  private readonly extras = new Pool<Extra | string>((s) => s);
+  /** Stored extra texts, each parsed on first use. */
+  private readonly extras = new Pool();
+  private readonly parsedExtras: (Extra | undefined)[] = [];
 
   readonly shape: Shape;
   private readonly budget: number;
@@ -198,10 +193,10 @@ class RequestColumns {
 
   private extra(id: number, exchange: number): Extra | null {
     if (id === -1) return null;
-    const v = this.extras.values[id]!;
-    if (typeof v !== 'string') return v;
+    const parsed = this.parsedExtras[id];
+    if (parsed !== undefined) return parsed;
     try {
-      return (this.extras.values[id] = JSON.parse(v) as Extra);
+      return (this.parsedExtras[id] = JSON.parse(this.extras.values[id]!) as Extra);
     } catch {
       throw new Error(`exchange ${exchange}: stored extra is not valid JSON`);
     }

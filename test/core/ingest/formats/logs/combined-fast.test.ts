@@ -5,6 +5,7 @@ import { AccessLogParser, readCombinedFast } from '../../../../../src/core/inges
 import type { Exchange } from '../../../../../src/core/model/exchange.ts';
 import { shared } from '../../../../helpers/paths.ts';
 import { logFile } from './helpers.ts';
+import { rng } from '../../../detect/generator.ts';
 
 /** What the compiled `combined` format (the generic path) makes of a line; null when it does not fit. */
 function generic(line: string, latin1: boolean): Exchange | string | null {
@@ -13,15 +14,6 @@ function generic(line: string, latin1: boolean): Exchange | string | null {
   return combined.match(line, values) === -1 ? combined.build(values, latin1) : null;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const EDGE = [
   '1.2.3.4 - - [01/Mar/2024:10:00:00 +0000] "GET /a?b=1 HTTP/1.1" 200 5 "-" "curl/8"',

@@ -6,6 +6,7 @@ import { ReadError } from '../../../../../src/core/ingest/reader.ts';
 import type { Reader } from '../../../../../src/core/ingest/reader.ts';
 import { bytesOf, inputOf, logFile } from './helpers.ts';
 import { shared } from '../../../../helpers/paths.ts';
+import { rng } from '../../../detect/generator.ts';
 
 /**
  * Property: whatever bytes a log reader is given (truncated, bit-flipped, re-encoded, with huge
@@ -13,15 +14,6 @@ import { shared } from '../../../../helpers/paths.ts';
  * the read stops with a ReadError. Nothing else may be thrown.
  */
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const fixture = (f: string): Buffer => readFileSync(resolve(import.meta.dirname, 'fixtures', f));
 const SAMPLES: Record<string, Buffer> = {

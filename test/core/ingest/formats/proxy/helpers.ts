@@ -5,6 +5,9 @@ import { expect } from 'vitest';
 import type { Exchange } from '../../../../../src/core/model/exchange.ts';
 import { ReadError } from '../../../../../src/core/ingest/reader.ts';
 import type { ReadItem, Reader, ReaderInput } from '../../../../../src/core/ingest/reader.ts';
+import { rng } from '../../../detect/generator.ts';
+
+export { rng };
 
 /** Content as a reader sees it, cut into chunks of `chunk` bytes to exercise record boundaries. */
 export function bytesInput(bytes: Uint8Array, name = 'input', chunk = 4096): ReaderInput {
@@ -47,18 +50,6 @@ export async function readFile(reader: Reader, path: string, options: Record<str
 }
 
 export const text = (b: Uint8Array | null): string => (b ? Buffer.from(b).toString('utf8') : '');
-
-/** Small deterministic PRNG (mulberry32) so fuzz failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Hostile variants of a valid input: truncations, byte flips, re-encoding, a huge line, deep nesting. */
 export function mutations(seed: Buffer, n: number, random = rng(1234), nesting = '['.repeat(200_000)): { what: string; bytes: Buffer }[] {
