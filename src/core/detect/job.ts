@@ -27,7 +27,7 @@ export interface DetectJobResult {
 }
 
 type FromDetector =
-  | { type: 'progress'; exchanges: number }
+  | { type: 'progress'; exchanges: number; total: number }
   | { type: 'done'; result: DetectJobResult }
   | { type: 'failed'; message: string; cancelled: boolean };
 type ToDetector = { type: 'cancel' };
@@ -50,6 +50,7 @@ export function runDetectWorker(port: MessagePort, data: DetectJobData): void {
   let db;
   try {
     db = openWorkspace(data.dbPath);
+    const total = db.prepare('SELECT count(*) FROM exchanges').pluck().get() as number;
     const pack = loadRulePack(data.packDir, data.packName);
     const r = runDetection(db, pack, {
       signal: abort.signal,
@@ -59,7 +60,7 @@ export function runDetectWorker(port: MessagePort, data: DetectJobData): void {
         const now = performance.now();
         if (now - last >= PROGRESS_EVERY_MS) {
           last = now;
-          post({ type: 'progress', exchanges: n });
+          post({ type: 'progress', exchanges: n, total });
         }
       },
     });
@@ -80,11 +81,11 @@ export interface DetectJob {
 }
 
 /** Caller side: starts the run in a worker on `workerUrl` (the engine's worker entry). */
-export function startDetectJob(workerUrl: URL, data: Omit<DetectJobData, 'mode'>, onProgress: (exchanges: number) => void): DetectJob {
+export function startDetectJob(workerUrl: URL, data: Omit<DetectJobData, 'mode'>, onProgress: (exchanges: number, total: number) => void): DetectJob {
   const worker = new Worker(workerUrl, { workerData: { mode: 'detect', ...data } satisfies DetectJobData });
   const result = new Promise<DetectJobResult>((resolve, reject) => {
     worker.on('message', (m: FromDetector) => {
-      if (m.type === 'progress') onProgress(m.exchanges);
+      if (m.type === 'progress') onProgress(m.exchanges, m.total);
       else if (m.type === 'done') resolve(m.result);
       else reject(m.cancelled ? new DetectionCancelled('detection was cancelled: no findings were saved') : new Error(m.message));
     });

@@ -154,9 +154,8 @@ export function detectHandlers(ctx: ServiceContext): FeatureHandlers<typeof dete
       // Loaded here first so a broken pack is a bad-input error before any run starts.
       const { pack, dir } = packFor(rulesDir);
       if (running) throw new ApiError('bad-input', 'a detection run is already running: wait for it or cancel it');
-      const total = ctx.db().prepare('SELECT count(*) FROM exchanges').pluck().get() as number;
       const started = performance.now();
-      const job = startDetectJob(ctx.workerUrl, { dbPath: ctx.dbPath(), packDir: dir, packName: pack.name }, (exchanges) => {
+      const job = startDetectJob(ctx.workerUrl, { dbPath: ctx.dbPath(), packDir: dir, packName: pack.name }, (exchanges, total) => {
         const seconds = Math.max(0.001, (performance.now() - started) / 1000);
         ctx.emit('detect.progress', { exchanges, total, exchangesPerSecond: Math.round(exchanges / seconds) });
       });
