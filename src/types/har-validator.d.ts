@@ -10,3 +10,13 @@ declare module 'har-validator' {
   const validator: HarValidator;
   export default validator;
 }
+
+declare module 'har-validator/lib/async.js' {
+  /** The same validators, synchronous: the callback runs before the call returns, with a HARError or null. */
+  type Callback = (error: Error | null, valid: boolean) => void;
+  interface HarValidatorSync {
+    entry(data: unknown, next: Callback): boolean;
+  }
+  const validator: HarValidatorSync;
+  export default validator;
+}

@@ -3,17 +3,59 @@
  * opaque bearer token, session cookie, gateway consumer) and the client IP after honouring
  * X-Forwarded-For. Secrets never become principals verbatim: keys and tokens are fingerprinted.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
-import { headerValue, type Exchange, type Identity } from './exchange.ts';
+import type { Exchange, Header, Identity } from './exchange.ts';
 
 export const API_KEY_HEADERS = ['x-api-key', 'api-key', 'apikey', 'x-apikey', 'x-auth-token', 'x-access-token', 'ocp-apim-subscription-key', 'x-gravitee-api-key', 'x-session-token'] as const;
 export const API_KEY_PARAMS = ['api_key', 'apikey', 'api-key', 'key', 'access_token', 'token', 'auth_token'] as const;
 export const SESSION_COOKIES = ['jsessionid', 'phpsessid', 'asp.net_sessionid', 'connect.sid', 'session', 'sessionid', 'session_id', 'sid', '_session', 'laravel_session', 'ci_session', 'auth', 'auth_token', 'access_token', 'token'] as const;
 const SESSION_COOKIE_SET = new Set<string>(SESSION_COOKIES);
 
-const fingerprint = (secret: string): string => createHash('sha256').update(secret).digest('hex').slice(0, 12);
+const fingerprint = (secret: string): string => hash('sha256', secret).slice(0, 12);
 const maskedKey = (key: string): string => `${key.slice(0, 4)}…${fingerprint(key)}`;
+
+/** The request headers identity reads, by lower-case name: the first occurrence of each, as headerValue gives. */
+const IDENTITY_HEADERS = new Set<string>(['authorization', 'cookie', 'x-forwarded-for', 'x-real-ip', ...API_KEY_HEADERS]);
+
+function identityHeaders(headers: readonly Header[]): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    if (IDENTITY_HEADERS.has(lower) && !found.has(lower)) found.set(lower, value);
+  }
+  return found;
+}
+
+/**
+ * Credentials and client addresses repeat on every request of a session: what a header value
+ * yields is remembered, so a token is decoded and fingerprinted once per import, not once per row.
+ * Each memo is bounded by entries and by the characters of its keys (cleared when either is full),
+ * so a hostile capture of huge unique tokens cannot grow it past ~16 MB.
+ */
+const MEMO_ENTRIES = 50_000;
+const MEMO_CHARS = 8 * 1024 * 1024;
+type Principal = Pick<Identity, 'principal' | 'principalKind'>;
+
+function memo<T>(derive: (key: string) => T): (key: string) => T {
+  const seen = new Map<string, T>();
+  let chars = 0;
+  return (key) => {
+    let v = seen.get(key);
+    if (v === undefined && !seen.has(key)) {
+      v = derive(key);
+      if (seen.size >= MEMO_ENTRIES || chars + key.length > MEMO_CHARS) {
+        seen.clear();
+        chars = 0;
+      }
+      if (key.length <= MEMO_CHARS) {
+        seen.set(key, v);
+        chars += key.length;
+      }
+    }
+    return v as T;
+  };
+}
 
 function decodeJwtSub(token: string): { sub: string | null } | null {
   const parts = token.split('.');
@@ -29,7 +71,7 @@ function decodeJwtSub(token: string): { sub: string | null } | null {
   }
 }
 
-function fromAuthorization(value: string): Pick<Identity, 'principal' | 'principalKind'> | null {
+function fromAuthorization(value: string): Principal | null {
   const m = /^\s*(\w+)\s+(.+?)\s*$/.exec(value);
   if (!m) return null;
   const scheme = m[1].toLowerCase();
@@ -60,20 +102,23 @@ function cookies(header: string | undefined): [string, string][] {
   });
 }
 
-function principalOf(e: Exchange): Pick<Identity, 'principal' | 'principalKind'> {
+const fromAuthorizationHeader = memo(fromAuthorization);
+const fromApiKeyHeader = memo((v: string): Principal => {
+  const jwt = decodeJwtSub(v);
+  return jwt?.sub ? { principal: jwt.sub, principalKind: 'jwt' } : { principal: `key:${maskedKey(v)}`, principalKind: 'api-key' };
+});
+
+function principalOf(e: Exchange, headers: Map<string, string>): Principal {
   const consumer = e.extra?.consumer;
   if (typeof consumer === 'string' && consumer) return { principal: consumer, principalKind: 'consumer' };
-  const auth = headerValue(e.requestHeaders, 'authorization');
+  const auth = headers.get('authorization');
   if (auth) {
-    const p = fromAuthorization(auth);
+    const p = fromAuthorizationHeader(auth);
     if (p) return p;
   }
   for (const h of API_KEY_HEADERS) {
-    const v = headerValue(e.requestHeaders, h);
-    if (v) {
-      const jwt = decodeJwtSub(v);
-      return jwt?.sub ? { principal: jwt.sub, principalKind: 'jwt' } : { principal: `key:${maskedKey(v)}`, principalKind: 'api-key' };
-    }
+    const v = headers.get(h);
+    if (v) return fromApiKeyHeader(v);
   }
   if (e.query) {
     const params = new URLSearchParams(e.query);
@@ -82,7 +127,7 @@ function principalOf(e: Exchange): Pick<Identity, 'principal' | 'principalKind'>
       if (v && v.length >= 8) return { principal: `key:${maskedKey(v)}`, principalKind: 'api-key' };
     }
   }
-  for (const [name, value] of cookies(headerValue(e.requestHeaders, 'cookie'))) {
+  for (const [name, value] of cookies(headers.get('cookie'))) {
     if (!value) continue;
     const jwt = decodeJwtSub(value);
     if (jwt?.sub) return { principal: jwt.sub, principalKind: 'jwt' };
@@ -91,14 +136,26 @@ function principalOf(e: Exchange): Pick<Identity, 'principal' | 'principalKind'>
   return { principal: null, principalKind: null };
 }
 
-function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
-  const t = text.trim().replace(/^\[|\](:\d+)?$/g, '').replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1');
-  if (!ipaddr.isValid(t)) return null;
-  return ipaddr.process(t);
+/** An IPv4 address in the form ipaddr.js prints it (no leading zeros, no port): its own canonical text. */
+const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+/** An address and the text ipaddr.js prints for it. */
+interface Parsed {
+  addr: Address;
+  text: string;
 }
 
+/** Parsed addresses by their text as written (clients repeat). */
+const parseIp = memo((text: string): Parsed | null => {
+  const t = text.trim().replace(/^\[|\](:\d+)?$/g, '').replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1');
+  if (!ipaddr.isValid(t)) return null;
+  const addr = ipaddr.process(t);
+  return { addr, text: addr.toString() };
+});
+
 /** Proxies we trust to append to X-Forwarded-For: private, loopback and link-local by default. */
-function trusted(addr: ipaddr.IPv4 | ipaddr.IPv6, extra: readonly string[]): boolean {
+function trusted(addr: Address, extra: readonly string[]): boolean {
   const range = addr.range();
   if (range === 'private' || range === 'loopback' || range === 'linkLocal' || range === 'uniqueLocal' || range === 'carrierGradeNat') return true;
   return extra.some((cidr) => {
@@ -116,20 +173,27 @@ function trusted(addr: ipaddr.IPv4 | ipaddr.IPv6, extra: readonly string[]): boo
  * (so a client cannot spoof it by prepending); else X-Real-IP; else the capture's peer address.
  */
 export function clientIpOf(e: Exchange, trustedProxies: readonly string[] = []): string | null {
-  const peer = e.clientIp ? parseIp(e.clientIp) : null;
-  const xff = headerValue(e.requestHeaders, 'x-forwarded-for');
-  if (xff && (!peer || trusted(peer, trustedProxies))) {
-    const hops = xff.split(',').map((h) => parseIp(h)).filter((h): h is NonNullable<typeof h> => h !== null);
-    for (let i = hops.length - 1; i >= 0; i--) if (!trusted(hops[i], trustedProxies) || i === 0) return hops[i].toString();
+  return clientIpFrom(e.clientIp, identityHeaders(e.requestHeaders), trustedProxies);
+}
+
+function clientIpFrom(clientIp: string | null, headers: Map<string, string>, trustedProxies: readonly string[]): string | null {
+  const xff = headers.get('x-forwarded-for');
+  const real = headers.get('x-real-ip');
+  // Most exchanges: a plain peer address and no forwarding headers, so nothing to parse.
+  if (!xff && !real && clientIp !== null && CANONICAL_IPV4.test(clientIp)) return clientIp;
+  const peer = clientIp ? parseIp(clientIp) : null;
+  if (xff && (!peer || trusted(peer.addr, trustedProxies))) {
+    const hops = xff.split(',').map((h) => parseIp(h)).filter((h): h is Parsed => h !== null);
+    for (let i = hops.length - 1; i >= 0; i--) if (i === 0 || !trusted(hops[i].addr, trustedProxies)) return hops[i].text;
   }
-  const real = headerValue(e.requestHeaders, 'x-real-ip');
-  if (real && (!peer || trusted(peer, trustedProxies))) {
+  if (real && (!peer || trusted(peer.addr, trustedProxies))) {
     const ip = parseIp(real);
-    if (ip) return ip.toString();
+    if (ip) return ip.text;
   }
-  return peer ? peer.toString() : (e.clientIp ?? null);
+  return peer ? peer.text : (clientIp ?? null);
 }
 
 export function extractIdentity(e: Exchange, opts: { trustedProxies?: readonly string[] } = {}): Identity {
-  return { ...principalOf(e), ip: clientIpOf(e, opts.trustedProxies) };
+  const headers = identityHeaders(e.requestHeaders);
+  return { ...principalOf(e, headers), ip: clientIpFrom(e.clientIp, headers, opts.trustedProxies ?? []) };
 }

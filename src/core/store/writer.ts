@@ -3,7 +3,7 @@
  * stored once by content hash (deflate-compressed when that pays) and textual ones are indexed for
  * full-text search. Identity (principal, client IP) is extracted here so every format gets it.
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.ts';
@@ -132,7 +132,7 @@ export class RowPreparer {
 
   private body(bytes: Uint8Array | null, mime: string): PreparedBody | null {
     if (!bytes || bytes.length === 0) return null;
-    const hash = createHash('sha256').update(bytes).digest();
+    const hash = digest('sha256', bytes, 'buffer');
     const key = hash.toString('base64');
     if (this.seen.has(key)) return { hash, key, size: bytes.length, compressed: 0, data: null, text: null };
     if (this.seen.size >= BODY_CACHE) this.seen.clear();

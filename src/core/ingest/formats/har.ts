@@ -5,7 +5,7 @@
  * it to an Exchange. A bad entry is skipped with its index and the validator's reason.
  */
 import { gunzipSync, inflateSync, inflateRawSync, brotliDecompressSync } from 'node:zlib';
-import harValidator from 'har-validator';
+import harValidator from 'har-validator/lib/async.js';
 import { emptyExchange, headerValue, splitUrl, type Exchange, type Header, type WebSocketMessage } from '../../model/exchange.ts';
 import { headText, type ReadItem, type Reader } from '../reader.ts';
 import { HarEntryScanner } from './har-scanner.ts';
@@ -16,11 +16,16 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 /** Headers, cookies and query params: HAR says [{name, value}], some producers write pairs or maps. */
 function nameValues(v: unknown): { name: string; value: string }[] {
   if (Array.isArray(v)) {
-    return v.flatMap((h) => {
-      if (Array.isArray(h) && h.length >= 2) return [{ name: String(h[0]), value: String(h[1]) }];
-      if (isObj(h) && 'name' in h) return [{ ...h, name: String(h.name), value: h.value == null ? '' : String(h.value) }];
-      return [h as { name: string; value: string }];
-    });
+    const out: { name: string; value: string }[] = [];
+    for (const h of v) {
+      if (Array.isArray(h) && h.length >= 2) out.push({ name: String(h[0]), value: String(h[1]) });
+      else if (isObj(h) && 'name' in h) {
+        // The usual {name, value} of strings is kept as it is; others are copied with strings.
+        if (typeof h.name === 'string' && typeof h.value === 'string') out.push(h as { name: string; value: string });
+        else out.push({ ...h, name: String(h.name), value: h.value == null ? '' : String(h.value) });
+      } else out.push(h as { name: string; value: string });
+    }
+    return out;
   }
   if (isObj(v)) return Object.entries(v).map(([name, value]) => ({ name, value: String(value) }));
   return [];
@@ -190,6 +195,18 @@ export function entryToExchange(e: Json): Exchange {
   return x;
 }
 
+/**
+ * har-validator's synchronous flavour (its callback runs before the call returns): the promise one
+ * costs every entry a promise and a turn of the microtask queue.
+ */
+function validateEntry(entry: Json): void {
+  let failure: Error | null = null;
+  harValidator.entry(entry, (error) => {
+    failure = error;
+  });
+  if (failure) throw failure;
+}
+
 function validationReason(err: unknown): string {
   const errors = (err as { errors?: { dataPath?: string; instancePath?: string; message?: string; params?: Json }[] }).errors;
   if (!errors?.length) return (err as Error).message ?? 'invalid entry';
@@ -236,7 +253,7 @@ export const harReader: Reader = {
         try {
           if (!isObj(entry)) throw new Error('entry is not a JSON object');
           const normalised = normaliseEntry(entry, previousTime);
-          await harValidator.entry(normalised);
+          validateEntry(normalised);
           const exchange = entryToExchange(normalised);
           previousTime = exchange.time;
           yield { kind: 'exchange', index: item.index, exchange };
