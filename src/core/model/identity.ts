@@ -31,10 +31,10 @@ function identityHeaders(headers: readonly Header[]): Map<string, string> {
  * Credentials and client addresses repeat on every request of a session: what a header value
  * yields is remembered, so a token is decoded and fingerprinted once per import, not once per row.
  * Each memo is bounded by entries and by the characters of its keys (cleared when either is full),
- * so a hostile capture of huge unique tokens cannot grow it past ~16 MB.
+ * so a hostile capture of huge unique tokens cannot grow it past a few MB.
  */
-const MEMO_ENTRIES = 50_000;
-const MEMO_CHARS = 8 * 1024 * 1024;
+const MEMO_ENTRIES = 10_000;
+const MEMO_CHARS = 2 * 1024 * 1024;
 type Principal = Pick<Identity, 'principal' | 'principalKind'>;
 
 function memo<T>(derive: (key: string) => T): (key: string) => T {
