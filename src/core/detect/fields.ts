@@ -656,6 +656,7 @@ type Accessor = (v: ExchangeView) => FieldValue;
 const ACCESSORS: Record<string, Accessor> = {
   method: (v) => v.e.method,
   scheme: (v) => v.e.scheme,
+  'http-version': (v) => v.e.httpVersion,
   host: (v) => v.e.host,
   path: (v) => v.e.path,
   template: (v) => v.template,
@@ -835,7 +836,7 @@ function parseJsonish(text: string | null, contentType: string): unknown {
 
 /** Field names rule files may use (checked when a pack is loaded). */
 export const FIELD_NAMES = [
-  'method', 'scheme', 'host', 'path', 'template', 'status', 'query', 'actor', 'ip', 'principal', 'principal-kind', 'username', 'role',
+  'method', 'scheme', 'http-version', 'host', 'path', 'template', 'status', 'query', 'actor', 'ip', 'principal', 'principal-kind', 'username', 'role',
   'user-agent', 'content-type', 'response.content-type', 'response.size', 'request.size', 'duration', 'body', 'response.body',
   'path-id', 'path-ids', 'param-names', 'endpoint', 'has-credentials', 'body-record-count', 'cors-risk', 'page',
 ] as const;

@@ -81,4 +81,4 @@ const RECALL_FLOOR = 0.29;
 // An upper bound: CRS's no_expect_ids only says *that* rule must stay quiet, and many such cases are
 // attacks other CRS rules catch (`;vim … !whoami`, `;tar -xzf … /etc`), counted here as benign.
 const FP_CEILING = 0.125;
-const HUB_FLOOR = 0.65;
+const HUB_FLOOR = 0.95;

@@ -13,6 +13,8 @@ export interface CompactExchange {
   time: string | number;
   method?: string;
   url: string;
+  /** As a log's request line gives it (`HTTP/1.1`, `HTTP/1.2`); HTTP/1.1 when absent. */
+  httpVersion?: string;
   status?: number | null;
   ip?: string | null;
   principal?: string | null;
@@ -43,6 +45,7 @@ export function toStored(c: CompactExchange, id: number): StoredExchange {
   Object.assign(e, splitUrl(c.url));
   e.time = typeof c.time === 'number' ? c.time : Date.parse(c.time);
   e.method = c.method ?? 'GET';
+  if (c.httpVersion !== undefined) e.httpVersion = c.httpVersion;
   e.status = c.status === undefined ? 200 : c.status;
   e.requestHeaders = headers(c.reqHeaders, c.reqBody !== undefined && typeof c.reqBody !== 'string');
   e.requestBody = body(c.reqBody);

@@ -97,6 +97,7 @@ const SEEDS: Record<string, () => Buffer> = {
   cloudflare: () => logFixture('cloudflare-http-requests.jsonl'),
   jsonlines: () => log('matomo-org__matomo-log-analytics', 'nginx_json.log'),
   'nginx-error': () => readFileSync(shared('attacks', 'crowdsecurity__hub', 'nginx-http-generic-bf', 'nginx-http-generic-bf.log')),
+  'apache-error': () => logFixture('apache-error.log'),
 };
 
 /** The real Burp export reduced to its three smallest items (its first carries a 197 KB body). */

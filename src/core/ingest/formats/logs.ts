@@ -1,5 +1,6 @@
 import type { Reader } from '../reader.ts';
 import { accessLogReader } from './logs/clf.ts';
+import { apacheErrorReader } from './logs/apache-error.ts';
 import { apiGatewayReader } from './logs/aws.ts';
 import { awsLbReader } from './logs/aws-lb.ts';
 import { awsS3Reader } from './logs/aws-s3.ts';
@@ -35,5 +36,6 @@ export const logReaders: readonly Reader[] = [
   azureApimReader,
   cloudflareReader,
   nginxErrorReader,
+  apacheErrorReader,
   jsonLinesReader,
 ];

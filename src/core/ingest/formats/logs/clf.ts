@@ -5,6 +5,8 @@ import { absent, addRequestHeader, emptyExchange, intOrNull, setExtra, setHostPo
 import { FormatError, compileFormat } from './format.ts';
 import type { CompiledFormat, FormatKind } from './format.ts';
 import { deferred, fractionAccepted, headLines, readLines } from './lines.ts';
+import { APACHE_ERROR_ENTRY, apacheErrorEntryToExchange } from './apache-error-entry.ts';
+import { NGINX_ERROR_ENTRY, nginxErrorEntryToExchange } from './nginx-error-entry.ts';
 import { parseClfTime, secondsToMs } from './time.ts';
 
 /**
@@ -133,6 +135,15 @@ export class AccessLogParser {
   }
 
   parse(line: string, latin1: boolean): Exchange | string {
+    return this.read(line, latin1, true);
+  }
+
+  /** Whether the line is an access-log line (not an error-log entry read beside them), for sniffing. */
+  accepts(line: string): boolean {
+    return typeof this.read(line, false, false) !== 'string';
+  }
+
+  private read(line: string, latin1: boolean, errorEntries: boolean): Exchange | string {
     const n = this.candidates.length;
     let firstError: string | null = null;
     let stoppedAt = -1;
@@ -158,6 +169,8 @@ export class AccessLogParser {
       }
       firstError ??= out;
     }
+    const entry = errorEntries ? errorLogEntry(line, latin1) : null;
+    if (entry !== null) return entry;
     if (!balancedQuotes(line)) return 'a quoted field is not closed (the line looks truncated)';
     if (firstError !== null) return firstError;
     if (this.custom) {
@@ -167,10 +180,6 @@ export class AccessLogParser {
     return describeMismatch(line);
   }
 
-  /** Cheap acceptance test for sniffing. */
-  accepts(line: string): boolean {
-    return typeof this.parse(line, false) !== 'string';
-  }
 }
 
 /**
@@ -240,9 +249,27 @@ function balancedQuotes(line: string): boolean {
   return n % 2 === 0;
 }
 
+/**
+ * An Apache or NGINX error-log entry met among access-log lines, read as the error-log readers
+ * read it: a server container's stdout and stderr interleave both logs, and crowdsec's apache2
+ * and nginx parsers take both from one file. Null when the line is no such entry.
+ */
+function errorLogEntry(line: string, latin1: boolean): Exchange | string | null {
+  const c = line.charCodeAt(0);
+  if (c === 91 /* [ */) {
+    const m = APACHE_ERROR_ENTRY.exec(line);
+    return m === null ? null : apacheErrorEntryToExchange(line, m, latin1);
+  }
+  if (c >= 48 && c <= 57) {
+    const m = NGINX_ERROR_ENTRY.exec(line);
+    return m === null ? null : nginxErrorEntryToExchange(line, m, latin1);
+  }
+  return null;
+}
+
 function describeMismatch(line: string): string {
   if (/^\[\w{3} \w{3} [ \d]\d /.test(line) || /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[/.test(line)) {
-    return 'an error-log entry, not an access-log line';
+    return 'an error-log entry in a form not read (truncated, or not the Apache or NGINX default format)';
   }
   return 'not a common/combined access-log line (pass the server\'s log format to read custom lines)';
 }

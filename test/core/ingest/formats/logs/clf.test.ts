@@ -27,16 +27,19 @@ describe('access-log reader: real files', () => {
     expect(header(first!, 'Referer')).toBe('http://semicomplete.com/presentations/logstash-monitorama-2013/');
   });
 
-  it('matches crowdsec golden fields for Apache (vhost, vhost:port, error lines skipped)', async () => {
+  it('matches crowdsec golden fields for Apache (vhost, vhost:port, error-log entries mixed in)', async () => {
     const res = await expectGolden(expect, accessLogReader, 'apache2-logs', 'apache2-logs.log', 'crowdsecurity/apache2-logs');
-    expect(res.exchanges.length).toBe(7);
-    expect(res.skips.map((s) => s.message)).toEqual(['an error-log entry, not an access-log line', 'an error-log entry, not an access-log line']);
+    expect(res.exchanges.length).toBe(8);
+    // The failed basic auth is a request (401); the TLS handshake that stopped carried none.
+    expect(res.byIndex.get(8)).toMatchObject({ method: '-', path: '/', status: 401, clientIp: '31.33.58.75', extra: { errorCode: 'AH01618', user: 'sss' } });
+    expect(res.skips.map((s) => [s.at, s.message])).toEqual([['line 9', 'error-log entry names no request ("SSL handshake stopped: connection was closed")']]);
     expect(res.byIndex.get(7)).toMatchObject({ host: 'website.com', scheme: 'https', port: null, time: Date.UTC(2021, 9, 25, 9, 5, 52) });
   });
 
   it('matches crowdsec golden fields for NGINX', async () => {
-    const res = await expectGolden(expect, accessLogReader, 'nginx_http-logs', 'nginx_http-logs.log', 'crowdsecurity/nginx-logs', undefined, [9]);
-    expect(res.exchanges.length).toBe(8);
+    const res = await expectGolden(expect, accessLogReader, 'nginx_http-logs', 'nginx_http-logs.log', 'crowdsecurity/nginx-logs');
+    expect(res.exchanges.length).toBe(9);
+    expect(res.byIndex.get(9)).toMatchObject({ method: 'GET', path: '/market/', host: 'localhost', clientIp: '172.17.0.1', extra: { errorLevel: 'error' } });
     expect(res.byIndex.get(6)).toMatchObject({ host: 'www.crowdsec11.net', port: null, status: 301, responseSize: 0 });
     expect(res.byIndex.get(7)?.extra).toEqual({ user: 'user123' });
   });

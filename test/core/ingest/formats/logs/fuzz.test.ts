@@ -32,6 +32,7 @@ const SAMPLES: Record<string, Buffer> = {
   cloudflare: fixture('cloudflare-http-requests.jsonl'),
   jsonlines: bytesOf(logFile('matomo-org__matomo-log-analytics', 'nginx_json.log')),
   'nginx-error': bytesOf(shared('attacks', 'crowdsecurity__hub', 'nginx-http-generic-bf', 'nginx-http-generic-bf.log')),
+  'apache-error': Buffer.concat([fixture('apache-error.log'), bytesOf(shared('attacks', 'crowdsecurity__hub', 'apache-cve-2021-41773', 'apache-cve-2021-41773.log'))]),
 };
 
 function mutations(base: Buffer, r: () => number): [string, Buffer][] {
