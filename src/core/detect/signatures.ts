@@ -72,29 +72,72 @@ const XSS = anyOf([
 ]);
 
 const CMD_WORDS =
-  'cat|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|dash|csh|ping|nslookup|dig|ps|rm|chmod|chown|echo|printf|python[23]?|perl|php|ruby|lua|node|telnet|ssh|scp|ftp|tftp|powershell|pwsh|cmd|ifconfig|ipconfig|netstat|sleep|head|tail|more|less|base64|xxd|sudo|su|kill|crontab|env|set|systeminfo|tasklist|net|reg|certutil|bitsadmin|nohup|busybox|awk|sed|find|grep|whoami\\.exe|cmd\\.exe|hostname|useradd|passwd|vim?|gdb|c89|c99|gcc|flock|cpulimit|timeout|strace|ltrace|xargs|tar|unzip|gzip|openssl|socat|mkfifo|mknod|nmap|sftp|rsync|tclsh|irb|jjs|jrunscript|rlwrap|sqlite3|mysql|psql';
-const CMD = anyOf([
-  new RegExp(`(?:^|[;&|\`\\n\\r]|\\$\\()\\s*(?:/(?:usr/)?(?:s?bin|local/bin)/)?(?:${CMD_WORDS})(?:\\s+[-/\\w.$"'{]|\\s*$|\\s*[;|&\`)<>])`, 'i'),
+  'cat|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|dash|csh|ping|nslookup|dig|ps|rm|chmod|chown|echo|printf|python[23]?|perl|php|ruby|lua|node|telnet|ssh|scp|ftp|tftp|powershell|pwsh|cmd|ifconfig|ipconfig|netstat|sleep|head|tail|more|less|base64|xxd|sudo|su|kill|crontab|env|set|systeminfo|tasklist|net|reg|certutil|bitsadmin|nohup|busybox|awk|sed|find|grep|whoami\\.exe|cmd\\.exe|hostname|useradd|passwd|vim?|gdb|c89|c99|gcc|flock|cpulimit|timeout|strace|ltrace|xargs|tar|unzip|gzip|openssl|socat|mkfifo|mknod|nmap|sftp|rsync|tclsh|irb|jjs|jrunscript|rlwrap|sqlite3|mysql|psql|who|top|htop|date|time|cp|mv|ex|ll|dir|type|copy|del|rmt|perf|comm|fold|column|bridge|base32|gunzip|zcat|unxz|zstdcat|bsdtar|trap|at|mshta|regedit|bcdboot|aptitude|lastlog|lastlogin|visudo|cscli|pip[3x]?|shutdown|reboot';
+/** Commands that are no English word: the command alone, at the start of a value or after a separator, is a command line. */
+const CMD_STRONG =
+  'whoami|ifconfig|ipconfig|uname|nslookup|netstat|visudo|cscli|systeminfo|tasklist|certutil|bitsadmin|zstdcat|gunzip|unxz|bsdtar|busybox|ansible(?:-[a-z]+)?|chef-[a-z]+|htop|aptitude|regedit|mshta|bcdboot|ssh-copy-id|useradd|adduser|usermod|iptables|tcpdump|ncat|socat|lwp-download|rmt-[a-z]+|pip[3x]|python\\d(?:\\.\\d+)?|setsid|ifup|ifdown';
+/** What follows a command word for it to read as a command line: an option, a path, a variable, an address, a redirection or the end. */
+const CMD_ARGS = `(?:\\s+(?:[-+]{1,2}[a-z]|['"]|[~.]{0,2}/|\\$|\\d{1,3}(?:\\.\\d{1,3}){3}\\b|[a-z]+://|[<>])|\\s*(?:$|[;|&\`)<>]))`;
+/** The same argument shapes, without the end of the value. */
+const CMD_ARG = `\\s+(?:[-+]{1,2}[a-z]|['"]|[~.]{0,2}/|\\$|\\d{1,3}(?:\\.\\d{1,3}){3}\\b|[a-z]+://|[<>])`;
+const CMD_PATH = '(?:/?(?:usr/)?(?:s?bin|local/bin)/)?';
+/** Wrappers that run the command after them: `time sh -c …`, `nohup curl …`, `flock -u / whoami`. */
+const CMD_WRAPPER = '(?:(?:time|nohup|strace|ltrace|sudo|nice|exec|setsid|stdbuf|timeout\\s+\\d+)\\s+(?:-\\S+\\s+)*|flock\\s+(?:-\\S+\\s+)*\\S+\\s+|cpulimit\\s+(?:-\\S+\\s+(?:\\d+\\s+)?)*)';
+const CMD_PATTERNS = [
+  // A command at the start of the value or after ; & | or a line break, shaped like a command line.
+  new RegExp(`[;&|\\n\\r]\\s*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s|$|[;|&\`)<>])|(?:${CMD_WORDS})${CMD_ARGS})`, 'i'),
+  // At the start of a value a common word needs a real argument (`date` or `cat toys` alone is text).
+  new RegExp(`^\\s*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s|$|[;|&\`)<>])|(?:${CMD_WORDS})${CMD_ARG})`, 'i'),
+  // After && || backticks or $( anything command-like will do.
+  new RegExp(`(?:&&|\\|\\||\`|\\$\\()\\s*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})(?:\\s+[-/\\w.$"'{]|\\s*$|\\s*[;|&\`)<>])`, 'i'),
+  new RegExp(`(?:^|[;&|\\n\\r])\\s*${CMD_WRAPPER}${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})(?=\\s|$|[;|&<>])`, 'i'),
   /\$\(\s*[a-z/]+[^)]*\)/i,
   /`\s*(?:[a-z/]+)(?:\s+[^`]*)?`/i,
   /\$\{IFS\}|\$IFS\b|\{\s*(?:cat|ls|id|echo),/i,
   /\/(?:usr\/)?bin\/(?:ba|z|k|da|c)?sh\b/i,
   /\b(?:cmd(?:\.exe)?\s*\/[ck]\b|powershell(?:\.exe)?\s+-\w+)/i,
-  /(?:\|\||&&|\|)\s*(?:cat|ls|id|whoami|uname|wget|curl|nc|ping|sleep|echo)\b/i,
   /\b(?:wget|curl)\s+(?:-\w+\s+)*https?:\/\//i,
+  /(?:^|[;&|\n\r])\s*(?:curl|wget|ping|nc|ncat|telnet|ssh|ftp|nslookup|dig)\s+(?:-\w+\s+)*[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:[:/\s]|$)/i,
   />\s*\/(?:tmp|dev\/(?:tcp|udp))\//i,
+  /\|\s*(?:cat|ls|id|whoami|uname|wget|curl|nc|ping|sleep|echo|sh|bash)\b/i,
+  /\$\{?(?:SHELL|BASH|0)\}?\s+-c\b/,
   // PowerShell download-and-run idioms.
   /(?:^|[;&|(`\s])(?:iex|iwr|iwmi|icm|invoke-(?:webrequest|expression|restmethod|wmimethod|command)|start-process|new-object\s+(?:system\.)?net\.webclient)\b/i,
   /\.downloadstring\s*\(|\bfrombase64string\s*\(/i,
-  // Shell globbing used to dodge keyword filters: /etc/pa[s]swd, /bi?/sh, /[e]tc/
-  /(?:^|[\s;|&=<>(])\/[\w.-]*(?:\[[^\]/\s]{1,12}\]|\?)[\w.?[\]-]*\/?/,
-  /(?:^|[\s;|&=])\/(?:[\w.-]+\/)+[\w.-]*(?:\[[^\]/\s]{1,12}\]|\?)/,
+  // Shell globbing used to dodge keyword filters: /etc/pa[s]swd, /bi?/sh, /[e]tc/, /???/?s, /et*/*wd
+  /(?:^|[\s;|&=<>(])\/[\w.-]*(?:\[[^\]\s]{1,12}\]|\?)[\w.?[\]/-]*/,
+  /(?:^|[\s;|&=])\/(?:[\w.-]+\/)+[\w.-]*(?:\[[^\]\s]{1,12}\]|\?)/,
+  /(?:^|[\s;|&=<>(])\/(?:(?=[a-z*]{0,3}\?)[a-z?*]{3,4}|[a-z]{2,3}\*|\*[a-z]{2,3})\//i,
+  // Brace expansion builds a command line without spaces: {cat,/etc/passwd}, {,ip,a}, {l,-lh}s, c{a,oun}t
+  /\{,[^\s{}]+\}|\{[^\s{},]+,-[^\s{}]*\}|[a-z]\{[a-z]+,[a-z,]*\}[a-z]/i,
   // Arithmetic and process substitution: $((…)), <(cmd), $[2+2]
   /\$\(\(|[<>]\(\s*[a-z]|\$\[\s*\d/i,
-  // Windows batch loops: FOR [/D|/R path|/L|/F "opts"] %x IN (set) DO command
+  // Bash function definitions: Shellshock `() {` and fork bombs `:(){ :|:& };:`
+  /^\s*\(\s*\)\s*\{|(?:^|[;\s])([\w:.]+)\s*\(\s*\)\s*\{[^}]{0,80}?\1(?:\(\))?\s*[|&]/,
+  // A variable run as the command (`a=/etc&&c=cat&&$c $a`, `x;$garb pizza`), or aliased to one.
+  /(?:[;\n]|&&|\|\|)\s*\$\{?[a-z_]\w*\}?(?=\s|$)/i,
+  /(?:^|[;&|\n]\s*)alias\s+(?:[-+]\w+\s+)*['"]?[^\s='"]+['"]?=/i,
+  // Windows batch: FOR [/D|/R path|/L|/F "opts"] %x IN (set) DO command; IF [/I] [NOT] condition command
   /\bfor\s+(?:\/[dlrf]\s+(?:"[^"]*"\s+|[a-z]:\\\S*\s+)?)*%{1,2}[^\s%]+\s+in\s*\([^)]*\)\s*do\b/i,
-]);
-const CMD_HINT = /[;&|`$\n\r<>{}]|\/bin\/|cmd|powershell|wget|curl|%[^\s%]+\s+in\s*\(/i;
+  /\bif(?:\s*\/i)?\s+(?:not\s+)?(?:(?:exist|defined)\s+\S+\s+(?:\(|@?(?:echo|cmd|set|goto|call|exit|del|copy|move|start|type|dir|cd|rem|ren|md|rd|mkdir|rmdir|pushd|popd|shift|setlocal|endlocal|for|if|pause|cls)\b)|(?:errorlevel|cmdextversion)\s+\d+\s+\S|[^\s=]+\s*==+\s*\S+\s+\S|\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S+\s+\S)/i,
+];
+const CMD_RAW = anyOf(CMD_PATTERNS);
+
+/**
+ * Shell quoting and empty expansions removed, as the shell would read the word: 'i'fconfig,
+ * w\ho''ami, c$@at, ca$u /et$_c, pi$()ng, pi``ng, ""p""y""t""h""o""n"".
+ */
+const SHELL_NOISE = /\$(?:[@*!?_#$-]|\{\w{0,8}\}|\(\s*\)|[a-z](?![\w{(]))|``|[<>]\(\s*\)|\\(?=[\w/\\])|\\\\|['"^]/gi;
+
+function cmd(v: string): string | null {
+  const hit = CMD_RAW(v);
+  if (hit !== null || !/[$`<>\\'"^]/.test(v)) return hit;
+  const folded = v.replace(SHELL_NOISE, '');
+  return folded === v ? null : CMD_RAW(folded);
+}
+
+/** Cheap pre-check: every CMD pattern needs one of these (a separator, shell syntax, or a command word at the start). */
+const CMD_HINT = new RegExp(String.raw`[;&|\`$\n\r<>{}[?*\\'"^]|/bin/|cmd|powershell|wget|curl|invoke-|\b(?:iex|iwr|iwmi|icm|if|alias)\b|start-process|new-object|downloadstring|frombase64string|%[^\s%]+\s+in\s*\(|^\s*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})\b|^\s*${CMD_WRAPPER}`, 'i');
 
 const TRAVERSAL = anyOf([
   /(?:^|[\\/=:;,'"\s])\.{2,}(?:[\\/]|$)/,
@@ -141,10 +184,22 @@ const CODE = anyOf([
   /\b(?:java\.lang\.Runtime|Runtime\.getRuntime|ProcessBuilder)\b/,
 ]);
 
-const CRLF = anyOf([
-  /[\r\n]\s*(?:set-cookie|location|content-(?:type|length)|transfer-encoding|x-[\w-]+|http\/\d(?:\.\d)?\s+\d{3}|<(?:html|script))\s*[:\s]/i,
+const CRLF_PATTERNS = anyOf([
+  /[\r\n]\s*(?:(?:set-cookie|location|refresh|content-(?:type|length|disposition)|transfer-encoding|remote-addr|x-[\w-]+|access-control-[\w-]+|link|host|cookie|authorization)\s*:|http\/\d(?:\.\d)?\s+\d{3}\b|<(?:html|script|body)\b)/i,
   /%0[da](?:%0[da])?\s*(?:set-cookie|location|content-(?:type|length)|http\/)/i,
+  // A whole request inside a value: request smuggling (`…%0aGET /admin HTTP/1.1`).
+  /\b(?:GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT|TRACE|PROPFIND)\s+\S+\s+HTTP\/\d(?:\.\d)?\b/,
+  // Mail protocol commands after a line break: SMTP, POP3 and IMAP injection into mail back ends.
+  /[\r\n]\s*(?:(?:mail\s+from|rcpt\s+to)\s*:|(?:ehlo|helo)\s+[\w.-]+\s*(?=[\r\n]|$)|(?:retr|dele|top|list|uidl)\s+\d+(?:\s+\d+)?\s*(?=[\r\n]|$)|[a-z]{1,4}\d{1,4}\s+(?:examine|select|login|authenticate|status|store|copy|list|lsub|search|fetch|append|uid|create|rename|subscribe|expunge|logout|capability|starttls|quit)\b)/i,
+  /[\r\n]\s*(?:DATA|QUIT|RSET|NOOP|STARTTLS)\s*(?=[\r\n]|$)|[\r\n]\s*(?:AUTH|APOP)\s+\S+(?:\s+\S+)?\s*(?=[\r\n]|$)/,
 ]);
+
+/** A multipart body: its part headers are line breaks followed by header names by design. */
+const MULTIPART = /^\s*--[^\r\n]{1,70}\r?\n\s*content-(?:disposition|type)\s*:/i;
+
+function crlf(v: string): string | null {
+  return MULTIPART.test(v) ? null : CRLF_PATTERNS(v);
+}
 
 const RFI = anyOf([
   /^(?:https?|ftps?):\/\/(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\/[^\s]*/i,
@@ -305,12 +360,12 @@ export const SIGNATURE_LIST: readonly SignatureLibrary[] = [
     lib('sqli', 'SQL injection: tautologies, UNION SELECT, stacked queries, time delays, comment truncation', true, SQLI_HINT, SQLI),
     lib('nosqli', 'NoSQL (MongoDB) operator injection: $ne/$gt/$where/$regex in keys or values', true, /\$|\bdb\.|return|this\./, NOSQLI),
     lib('xss', 'Cross-site scripting: script tags, event handlers, javascript: URLs', true, /[<>:(]|javascript|on\w+\s*=/i, XSS),
-    lib('cmd', 'OS command injection: separators followed by shell commands, $(…), backticks', true, CMD_HINT, CMD),
+    lib('cmd', 'OS command injection: command lines after separators or alone, $(…), backticks, globbing and quoting evasions, Windows batch', true, CMD_HINT, cmd),
     lib('traversal', 'Path traversal and local file inclusion: ../, encoded dots, /etc/passwd, win.ini', true, /\.\.|0x|etc\/|proc\/|win|boot\.ini|[a-z]:\\|\.ht|\.git|\.ssh|\.aws|\x00/i, TRAVERSAL),
     lib('ssti', 'Server-side template and expression-language injection ({{7*7}}, ${…}, OGNL, SpEL)', true, /[{%#@_]|\$\{|freemarker|class\.|getRuntime/i, SSTI),
     lib('jndi', 'Log4Shell / JNDI lookups (${jndi:ldap://…}) including nested obfuscations', true, /\$\{/, JNDI),
     lib('code', 'Code injection: PHP wrappers and functions, prototype pollution, Node/Python/Ruby eval', true, /[<$(:_]|proto|constructor|require|process|Runtime|ProcessBuilder|Kernel|ObjectSpace/i, CODE),
-    lib('crlf', 'CRLF / HTTP response splitting: encoded line breaks followed by header names', true, /[\r\n]|%0[da]/i, CRLF),
+    lib('crlf', 'CRLF injection: line breaks followed by header names (response splitting), whole requests (smuggling) or mail protocol commands', true, /[\r\n]|%0[da]|HTTP\/\d/i, crlf),
     lib('rfi', 'Remote file inclusion: parameter values that are URLs to raw IPs or scripts', false, /^(?:https?|ftps?):\/\//i, (v, n) => (ssrf(v, n) === null ? RFI(v) : null)),
     lib('ssrf', 'URL-valued parameters pointing at loopback, private, link-local or metadata addresses, or non-HTTP schemes', true, /^\s*(?:[a-z][a-z0-9+.-]{1,15}:|\/\/|\d{1,3}\.\d|\[|[0-9a-f]*:[0-9a-f]*:|localhost|metadata|instance-data|[\w.-]+\.(?:local|internal))/i, ssrf),
     lib('scanner-ua', 'User agents of vulnerability scanners and attack tools', false, null, (v) => SCANNER_UA.exec(v)?.[0] ?? null),
@@ -335,6 +390,8 @@ export const SIGNATURES: ReadonlyMap<string, SignatureLibrary> = new Map(SIGNATU
  */
 const PLAIN_BUT = /class|\.\.|__|\/\/|0x|union|select|sleep|benchmark|waitfor|schema|exec|drop|insert|delete|update|win|boot\.ini|etc\/|bin\/|proc\/|passwd|cmd|powershell|wget|curl|proto|constructor|process|runtime|objectspace|kernel|localhost|metadata|internal|instance-data|^\d+\.\d+\.\d+/i;
 const MAX_PLAIN = 300;
+/** Command lines made of plain characters only (`time sh -c whoami`, `cscli alerts list`, `IF EXIST x ECHO y`). */
+const PLAIN_COMMAND = new RegExp(String.raw`^\s*${CMD_WRAPPER}|\b(?:${CMD_STRONG})\b|^\s*${CMD_PATH}(?:${CMD_WORDS})\s+(?:-|\.?/|\d{1,3}(?:\.\d{1,3}){3})|\bif\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel|cmdextversion)\b`, 'i');
 
 /** Characters a plain value may hold: letters, digits, space and . _ @ - / */
 const PLAIN_CHAR = new Uint8Array(128);
@@ -365,7 +422,7 @@ export function isPlainValue(value: string): boolean {
   if (chars !== 2) return chars === 1;
   let plain = plainCache.get(value);
   if (plain === undefined) {
-    plain = !PLAIN_BUT.test(value) && (value.length < 12 || !hasReadableBase64(value));
+    plain = !PLAIN_BUT.test(value) && !PLAIN_COMMAND.test(value) && (value.length < 12 || !hasReadableBase64(value));
     if (plainCache.size >= 50_000) plainCache.clear();
     plainCache.set(value, plain);
   }

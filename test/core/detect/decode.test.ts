@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { base64Decode, decodeVariants, htmlDecode, unicodeDecode, urlDecode } from '../../../src/core/detect/decode.ts';
+import { base64Decode, compatibilityFold, decodeVariants, formLeaves, htmlDecode, markupLeaves, unicodeDecode, urlDecode } from '../../../src/core/detect/decode.ts';
 
 describe('decoding layers', () => {
   it('url-decodes byte-wise and survives malformed escapes', () => {
@@ -31,6 +31,20 @@ describe('decoding layers', () => {
     const b64url = encodeURIComponent(Buffer.from(inner).toString('base64'));
     expect(decodeVariants(b64url)).toContain(inner);
     expect(decodeVariants('UN/**/ION SEL/**/ECT')).toContain('UN ION SEL ECT');
+  });
+
+  it('reads markup documents and raw form bodies leaf by leaf', () => {
+    expect(markupLeaves('<?xml version="1.0"?><root><a probe="&#10;;cat /etc/passwd">x &amp; y</a></root>')).toBe('1.0\n\n;cat /etc/passwd\nx & y');
+    expect(markupLeaves('a < b and c > d')).toBeNull();
+    expect(formLeaves('cmd=%3Bid&x=1')).toBe('%3Bid\n1');
+    expect(formLeaves('just text = here')).toBeNull();
+    expect(decodeVariants('code=cat /etc/passwd')).toContain('cat /etc/passwd');
+  });
+
+  it('folds Unicode compatibility forms', () => {
+    expect(compatibilityFold('ⓛⓞⓒⓐⓛⓗⓞⓢⓣ')).toBe('localhost');
+    expect(compatibilityFold('①②⑦.⓪.⓪.①')).toBe('127.0.0.1');
+    expect(decodeVariants('http://①②⑦.⓪.⓪.①/')).toContain('http://127.0.0.1/');
   });
 
   it('bounds work on hostile input', () => {

