@@ -59,6 +59,14 @@ const NOSQLI = anyOf([
   /\bthis\.\w+\s*(?:==|!=|\.match\()/,
 ]);
 
+/**
+ * LDAP filter injection: a value that closes the application's filter and opens its own —
+ * text, then `)`, then `(`, `|`, `&` or `!` and a filter item, an operator or the end
+ * (`*)(uid=*))(|(uid=*`, `admin)(|`, `x)!(sn=*`). A value that is a whole filter (`(&(a=b)(c=d))`)
+ * or prose with brackets (`a) (b`) does not close anything first.
+ */
+const LDAP = anyOf([/(?:^|\n)[^()\n]*\)+[ \t]*[(|&!][ \t(|&!]*(?:$|\n|\)|[\w*-]+[ \t]*[~<>]?=)/]);
+
 const XSS = anyOf([
   /<\s*\/?\s*script\b/i,
   /\b(?:java|vb|live)script\s*:/i,
@@ -72,10 +80,10 @@ const XSS = anyOf([
 ]);
 
 const CMD_WORDS =
-  'cat|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|dash|csh|ping|nslookup|dig|ps|rm|chmod|chown|echo|printf|python[23]?|perl|php|ruby|lua|node|telnet|ssh|scp|ftp|tftp|powershell|pwsh|cmd|ifconfig|ipconfig|netstat|sleep|head|tail|more|less|base64|xxd|sudo|su|kill|crontab|env|set|systeminfo|tasklist|net|reg|certutil|bitsadmin|nohup|busybox|awk|sed|find|grep|whoami\\.exe|cmd\\.exe|hostname|useradd|passwd|vim?|gdb|c89|c99|gcc|flock|cpulimit|timeout|strace|ltrace|xargs|tar|unzip|gzip|openssl|socat|mkfifo|mknod|nmap|sftp|rsync|tclsh|irb|jjs|jrunscript|rlwrap|sqlite3|mysql|psql|who|top|htop|date|time|cp|mv|ex|ll|dir|type|copy|del|rmt|perf|comm|fold|column|bridge|base32|gunzip|zcat|unxz|zstdcat|bsdtar|trap|at|mshta|regedit|bcdboot|aptitude|lastlog|lastlogin|visudo|cscli|pip[3x]?|shutdown|reboot';
+  'cat|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|dash|csh|ping|nslookup|dig|ps|rm|chmod|chown|echo|printf|python[23]?|perl|php|ruby|lua|node|telnet|ssh|scp|ftp|tftp|powershell|pwsh|cmd|ifconfig|ipconfig|netstat|sleep|head|tail|more|less|base64|xxd|sudo|su|kill|crontab|env|set|systeminfo|tasklist|net|reg|certutil|bitsadmin|nohup|busybox|awk|sed|find|grep|whoami\\.exe|cmd\\.exe|hostname|useradd|passwd|vim?|gdb|c89|c99|gcc|flock|cpulimit|timeout|strace|ltrace|xargs|tar|unzip|gzip|openssl|socat|mkfifo|mknod|nmap|sftp|rsync|tclsh|irb|jjs|jrunscript|rlwrap|sqlite3|mysql|psql|who|top|htop|date|time|cp|mv|ex|ll|dir|type|copy|del|rmt|perf|comm|fold|column|bridge|base32|gunzip|zcat|unxz|zstdcat|bsdtar|trap|at|cd|chdir|pushd|popd|mshta|regedit|bcdboot|aptitude|lastlog|lastlogin|visudo|cscli|pip[3x]?|shutdown|reboot';
 /** Commands that are no English word: the command alone, at the start of a value or after a separator, is a command line. */
 const CMD_STRONG =
-  'whoami|ifconfig|ipconfig|uname|nslookup|netstat|visudo|cscli|systeminfo|tasklist|certutil|bitsadmin|zstdcat|gunzip|unxz|bsdtar|busybox|ansible(?:-[a-z]+)?|chef-[a-z]+|htop|aptitude|regedit|mshta|bcdboot|ssh-copy-id|useradd|adduser|usermod|iptables|tcpdump|ncat|socat|lwp-download|rmt-[a-z]+|pip[3x]|python\\d(?:\\.\\d+)?|setsid|ifup|ifdown';
+  'whoami|ifconfig|ipconfig|uname|nslookup|netstat|visudo|cscli|systeminfo|tasklist|certutil|bitsadmin|zstdcat|gunzip|unxz|bsdtar|busybox|ansible(?:-[a-z]+)?|chef-[a-z]+|htop|aptitude|regedit|mshta|bcdboot|ssh-copy-id|useradd|adduser|usermod|iptables|tcpdump|ncat|socat|lwp-download|rmt-[a-z]+|pip[3x]|python\\d(?:\\.\\d+)?|setsid|ifup|ifdown|aa-[a-z]+|pip[3x]?\\s+(?:install|download|uninstall)';
 /** What follows a command word for it to read as a command line: an option, a path, a variable, an address, a redirection or the end. */
 const CMD_ARGS = `(?:\\s+(?:[-+]{1,2}[a-z]|['"]|[~.]{0,2}/|\\$|\\d{1,3}(?:\\.\\d{1,3}){3}\\b|[a-z]+://|[<>])|\\s*(?:$|[;|&\`)<>]))`;
 /** The same argument shapes, without the end of the value. */
@@ -86,8 +94,8 @@ const CMD_WRAPPER = '(?:(?:time|nohup|strace|ltrace|sudo|nice|exec|setsid|stdbuf
 const CMD_PATTERNS = [
   // A command at the start of the value or after ; & | or a line break, shaped like a command line.
   new RegExp(`[;&|\\n\\r][ \\t]*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s|$|[;|&\`)<>])|(?:${CMD_WORDS})${CMD_ARGS})`, 'i'),
-  // At the start of a value a common word needs a real argument (`date` or `cat toys` alone is text).
-  new RegExp(`^\\s*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s|$|[;|&\`)<>])|(?:${CMD_WORDS})${CMD_ARG})`, 'i'),
+  // At the start of a value (or of a `name=value` inside one) a common word needs a real argument (`date` or `cat toys` alone is text).
+  new RegExp(`(?:^|=)\\s*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s|$|[;|&\`)<>])|(?:${CMD_WORDS})${CMD_ARG})`, 'i'),
   // After && || backticks or $( anything command-like will do.
   new RegExp(`(?:&&|\\|\\||\`|\\$\\()\\s*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})(?:\\s+[-/\\w.$"'{]|\\s*$|\\s*[;|&\`)<>])`, 'i'),
   new RegExp(`(?:^|[;&|\\n\\r])[ \\t]*${CMD_WRAPPER}${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})(?=\\s|$|[;|&<>])`, 'i'),
@@ -97,7 +105,11 @@ const CMD_PATTERNS = [
   /\/(?:usr\/)?bin\/(?:ba|z|k|da|c)?sh\b/i,
   /\b(?:cmd(?:\.exe)?\s*\/[ck]\b|powershell(?:\.exe)?\s+-\w+)/i,
   /\b(?:wget|curl)\s+(?:-\w+\s+)*https?:\/\//i,
-  /(?:^|[;&|\n\r])[ \t]*(?:curl|wget|ping|nc|ncat|telnet|ssh|ftp|nslookup|dig)\s+(?:-\w+\s+)*[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:[:/\s]|$)/i,
+  /(?:^|[;&|\n\r])[ \t]*(?:curl|wget|ping|nc|ncat|telnet|ssh|ftp|nslookup|dig)\s+(?:-\w+\s+)*(?:[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}|localhost)(?:[:/\s]|$)/i,
+  // SQLite shell dot-commands after a statement: `1;.shell whoami`, `;\n.databases`
+  /(?:^|[;\n])[ \t]*\.[ \t]*(?:shell|system|sh|databases|tables|dump|read|import|output|once|load|open|schema|cd)\b/i,
+  // at(1) jobs: `;at 2:00 "echo test"`
+  /[;&|\n][ \t]*at\s+(?:\d{1,2}:\d{2}|now\b|midnight\b|noon\b)/i,
   />\s*\/(?:tmp|dev\/(?:tcp|udp))\//i,
   /\|\s*(?:cat|ls|id|whoami|uname|wget|curl|nc|ping|sleep|echo|sh|bash)\b/i,
   /\$\{?(?:SHELL|BASH|0)\}?\s+-c\b/,
@@ -118,8 +130,8 @@ const CMD_PATTERNS = [
   /(?:[;\n]|&&|\|\|)[ \t]*\$\{?[a-z_]\w*\}?(?=\s|$)/i,
   /(?:^|[;&|\n][ \t]*)alias\s+(?:[-+]\w+\s+)*['"]?[^\s='"]+['"]?=/i,
   // Windows batch: FOR [/D|/R path|/L|/F "opts"] %x IN (set) DO command; IF [/I] [NOT] condition command
-  /\bfor\s+(?:\/[dlrf]\s+(?:"[^"]*"\s+|[a-z]:\\\S*\s+)?)*%{1,2}[^\s%]+\s+in\s*\([^)]*\)\s*do\b/i,
-  /\bif(?:\s*\/i)?\s+(?:not\s+)?(?:(?:exist|defined)\s+\S+\s+(?:\(|@?(?:echo|cmd|set|goto|call|exit|del|copy|move|start|type|dir|cd|rem|ren|md|rd|mkdir|rmdir|pushd|popd|shift|setlocal|endlocal|for|if|pause|cls)\b)|(?:errorlevel|cmdextversion)\s+\d+\s+\S|[^\s=]+\s*==+\s*\S+\s+\S|\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S+\s+\S)/i,
+  /\bfor\s+(?:\/[dlrf]\s+(?:"[^"]*"\s+|[a-z]:\\\S*\s+)?)*%{1,2}[^\s%]{0,20}\s+in\s*\([^)]*\)\s*do\b/i,
+  /\bif(?:\s*\/i)?\s+(?:not\s+)?(?:(?:exist|defined)\s+\S+\s+(?:\(|@?(?:echo|cmd|set|goto|call|exit|del|copy|move|start|type|dir|cd|rem|ren|md|rd|mkdir|rmdir|pushd|popd|shift|setlocal|endlocal|for|if|pause|cls)\b)|(?:errorlevel|cmdextversion)\s+\d+\s+\S|(?:"[^"]{0,40}"|[^\s=]+)\s*==+\s*(?:"[^"]{0,40}"|\S+)\s+\S|\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S+\s+\S)/i,
 ];
 const CMD_RAW = anyOf(CMD_PATTERNS);
 
@@ -200,7 +212,8 @@ const CODE = anyOf([
   /\$_(?:GET|POST|REQUEST|COOKIE|SERVER|FILES|ENV|SESSION)\b/,
   // PHP calls through variables and strings: $a(1), $$b(2), ${'a'}(3), $__['o'](4), $foo->$bar(), ("system")("id"), [system][0](ls), 'sys'.'tem'(…)
   /\$+\s*(?:\{[^{}]{1,40}\}|[a-z_]\w*)(?:\s*(?:\[[^\]]{1,40}\]|\{[^{}]{1,40}\}|->\s*\$?\w+|::\s*\$?\w+))*\s*\(/i,
-  /\$\s*\{\s*(?:['"]|\$)/,
+  // PHP variable variables (`${'a'}`, `${$b}`); `${${lower:j}…` is a Log4j lookup, not PHP.
+  /\$\s*\{\s*(?:['"]|\$(?!\{))/,
   /(?:[([{]\s*)+(?:\(\s*string\s*\)\s*)?['"]?(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|eval)\s*['"]?\s*(?:[)\]}]\s*|\[\s*\d+\s*\]\s*|\{\s*\d+\s*\}\s*)+\(/i,
   /['"](?:system|exec|passthru|shell_exec|popen|proc_open|assert|eval)['"]\s*\(|['"]\w+['"](?:\s*\.\s*['"]\w+['"])+\s*\)?\s*\(|\(\s*\$\w+\s*\)\s*\(/i,
   // php.ini directives as a whole value (PHP_VALUE / .user.ini injection).
@@ -243,6 +256,8 @@ function code(v: string, name: string | null): string | null {
 const CRLF_PATTERNS = anyOf([
   /[\r\n][ \t]*(?:(?:set-cookie|location|refresh|content-(?:type|length|disposition)|transfer-encoding|remote-addr|x-[\w-]+|access-control-[\w-]+|link|host|cookie|authorization)\s*:|http\/\d(?:\.\d)?\s+\d{3}\b|<(?:html|script|body)\b)/i,
   /%0[da](?:%0[da])?\s*(?:set-cookie|location|content-(?:type|length)|http\/)/i,
+  // A line break inside a URL path (`/index.php/PHP%0Ainfo.php`): header injection through the request line.
+  /^\/[^\s]*[\r\n]/,
   // A whole request inside a value: request smuggling (`…%0aGET /admin HTTP/1.1`).
   /\b(?:GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT|TRACE|PROPFIND)\s+\S+\s+HTTP\/\d(?:\.\d)?\b/,
   // Mail protocol commands after a line break: SMTP, POP3 and IMAP injection into mail back ends.
@@ -475,6 +490,7 @@ export const SIGNATURE_LIST: readonly SignatureLibrary[] = [
     lib('sqli', 'SQL injection: tautologies, UNION SELECT, stacked queries, time delays, comment truncation', true, SQLI_HINT, SQLI),
     lib('nosqli', 'NoSQL (MongoDB) operator injection: $ne/$gt/$where/$regex in keys or values', true, /\$|\bdb\.|return|this\./, NOSQLI),
     lib('xss', 'Cross-site scripting: script tags, event handlers, javascript: URLs', true, /[<>:(]|javascript|on\w+\s*=/i, XSS),
+    lib('ldap', 'LDAP filter injection: values that close the filter and open their own ((uid=*), (|, )!(…)', true, /\)[\s]*[(|&!]/, LDAP),
     lib('cmd', 'OS command injection: command lines after separators or alone, $(…), backticks, globbing and quoting evasions, Windows batch', true, CMD_HINT, cmd),
     lib('traversal', 'Path traversal and local file inclusion: ../, encoded dots, system files (/etc/passwd, /proc/, /sys/, win.ini), credentials in hidden files and directories', true, /\.\.|0x|etc\/|proc\/|sys\/|var\/log|win|boot\.ini|[a-z]:\\|(?:^|[\\/=\s])\.[a-z]|@(?:fs|id)\/|\.log|\.sql\.|\x00/i, traversal),
     lib('ssti', 'Server-side template and expression-language injection ({{7*7}}, ${…}, OGNL, SpEL)', true, /[{%#@_]|\$\{|freemarker|class\.|getRuntime/i, SSTI),

@@ -23,12 +23,14 @@ const CASES: Record<string, { attack: string[]; benign: string[]; name?: string 
       'cat /etc/pa[s]swd', '/???/?s', 'cat+/et*/*wd', '{,ip,a}', '{l,-lh}s', ':(){ :|:& };:', '() { :; }; echo', 'alias a=b', 'alias ls-al=\'ls -al\'',
       // Windows batch conditionals
       'IF EXIST C:\\pagefile.sys CMD', 'if /i "%var%"=="hello" (ECHO found)', 'IF %ERRORLEVEL% NEQ 0 echo test', 'Invoke-WebRequest http://example.com/a.ps1',
-      'code=cat /etc/x', '<?xml version="1.0"?><root><a probe=";cat /etc/passwd"></a></root>',
+      'code=cat /etc/x', '<?xml version="1.0"?><root><a probe=";cat /etc/passwd"></a></root>', '1;.shell whoami', 'cd /;cd etc;column passwd', 'https://x.example/?args=env --version',
+      'FOR /F "tokens=1" %% IN (a.txt) DO ECHO %%', 'if "A A" == "A A" echo same', ';at 2:00 "echo test"', "'c'url localhost",
     ],
     benign: [
       "Don't ring the bell; the baby sleeps", 'Deliver after 5pm & call first', 'tea (green)', 'ls-400 lamp', 'cat toys', 'date', 'time warner', 'a hero; more than',
       'find my order', 'set the table for 4', 'if you exist, reply', 'ifq a==b foo', 'if not defined by the user', 'your alias is not = to your name', 'page[1]', 'data[index]',
       'hello [text in brackets]', 'a[b/1234*c]', '/api/*/items', 'format=lastlog', 'language=python',
+      'loc=https://x.example/?s=1&sort=ex&sort=descending', 'Meet at 2:00 at the cafe', 'v1.shell.example', 'shutdown', 'pip',
     ],
   },
   traversal: {
@@ -55,8 +57,12 @@ const CASES: Record<string, { attack: string[]; benign: string[]; name?: string 
       'price range (USD)', 'copy (2)', 'while (you wait)', 'engine: v8', 'a[b](c)', 'function of time',
     ],
   },
+  ldap: {
+    attack: ['*)(uid=*))(|(uid=*', 'admin)(|', 'x)!(sn=*', 'val)&(cn=admin', 'printer)(uid=*)', 'aaa*aaa)(cn>=bob)', 'test))(&(objectClass=*', 'username=admin)(%26(objectClass%3D*)&password=x'],
+    benign: ['(&(objectCategory=group)(cn=x))', '(a+b)*c', '(1+2)+(3+4)', 'see note a) (b)', 'Some text (in brackets).', 'f(x) (y)', 'search=foo|bar'],
+  },
   crlf: {
-    attack: ['foo%0d%0aSet-Cookie:%20a=b', 'x\r\nLocation: http://evil', 'aaa%0aGET / HTTP/1.1', '%0d%0aMAIL FROM:<a@b.com>', '%0d%0aRCPT TO:<postmaster>', '\r\na001 EXAMINE INBOX', '\r\nRETR 1', 'x%0d%0aRefresh: 0;url=http://evil'],
+    attack: ['foo%0d%0aSet-Cookie:%20a=b', 'x\r\nLocation: http://evil', 'aaa%0aGET / HTTP/1.1', '/index.php/PHP%0Ainfo.php', '%0d%0aMAIL FROM:<a@b.com>', '%0d%0aRCPT TO:<postmaster>', '\r\na001 EXAMINE INBOX', '\r\nRETR 1', 'x%0d%0aRefresh: 0;url=http://evil'],
     benign: ['line one\nline two', 'aaa\r\nGet foo bar', 'Top 10 songs\nlist 3 of them', 'get it', '--boundary\r\nContent-Disposition: form-data; name="file"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--boundary--'],
   },
   ssrf: {
@@ -133,7 +139,7 @@ describe('signature libraries', () => {
   it('stays linear on 1 MB hostile values shaped like the command, code, CRLF and SSRF patterns', () => {
     // Each unit repeated to 1 MB: separators, wrappers, options, braces, conditionals, comments,
     // line breaks and URL authorities that a backtracking pattern would retry from every position.
-    const units = ['cpulimit -a ', 'flock -u ', '$a', '${a}[b]', '{,', 'if a==b ', 'if exist x ', '/?', '@{[', '<%if ', '(system', "'sys'.", '\\', '%0a', '\nA1 ', ';', 'a=b&', '<a b="c">', ':(){ ', 'http://a@', 'exec/*', 'while(!', '&&$a '];
+    const units = ['cpulimit -a ', 'flock -u ', '$a', '${a}[b]', '{,', 'if a==b ', 'if exist x ', '/?', '@{[', '<%if ', '(system', "'sys'.", '\\', '%0a', '\nA1 ', ';', 'a=b&', '<a b="c">', ':(){ ', 'http://a@', 'exec/*', 'while(!', '&&$a ', 'a)(', ')', ';.', 'http://\\'];
     let slowest = 0;
     for (const unit of units) {
       const value = unit.repeat(Math.ceil(2 ** 20 / unit.length));
