@@ -205,13 +205,13 @@ const PHP_FUNCTIONS =
 const PHP_WORD_FUNCTIONS = 'system|exec|eval|assert|include|require|include_once|require_once|file|touch|range|pi|copy|rename|glob|mail|header|printf|extract|define|constant|compact|chmod|chown|mkdir|rmdir|dir';
 const CODE = anyOf([
   // PHP open tags (`<?php`, `<?=`, `<? echo`, `<?xml:echo`; not `<?xml version`) and forum/Smarty PHP tags.
-  /<\?(?:php\b|=|\s*$|xml\s*:|\s*(?:echo|print)\b|\s*\$|\s*[a-z_]\w*\s*\()|[[{][\\/]?php[\]}]/i,
+  /<\?(?:\s*php\b|=|\s*$|xml\s*:|\s*(?:echo|print)\b|\s*\$|\s*[a-z_]\w*\s*\()|[[{][\\/]?php[\]}]/i,
   /\b(?:php|phar|zip|expect|glob|data|zlib|compress\.(?:zlib|bzip2)|ogg|rar|ssh2\.\w+):\/\//i,
   new RegExp(`\\b(?:${PHP_FUNCTIONS})\\s*\\(|\\b(?:${PHP_WORD_FUNCTIONS})\\s*\\(\\s*(?:\\)|\\$|['"]|@)`, 'i'),
   /\b(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|eval|include|require|include_once|require_once|preg_replace|base64_decode|file_get_contents|file_put_contents|phpinfo)\s*\(/i,
   /\$_(?:GET|POST|REQUEST|COOKIE|SERVER|FILES|ENV|SESSION)\b/,
   // PHP calls through variables and strings: $a(1), $$b(2), ${'a'}(3), $__['o'](4), $foo->$bar(), ("system")("id"), [system][0](ls), 'sys'.'tem'(…)
-  /\$+\s*(?:\{[^{}]{1,40}\}|[a-z_]\w*)(?:\s*(?:\[[^\]]{1,40}\]|\{[^{}]{1,40}\}|->\s*\$?\w+|::\s*\$?\w+))*\s*\(/i,
+  /\$+\s*(?:\{[^{}]{1,40}\}|[a-z_]\w*)(?:\s*(?:\[(?:[^[\]]|\[[^[\]]{0,40}\]){1,40}\]|\{[^{}]{1,40}\}|->\s*\$?\w+|::\s*\$?\w+))*\s*\(/i,
   // PHP variable variables (`${'a'}`, `${$b}`); `${${lower:j}…` is a Log4j lookup, not PHP.
   /\$\s*\{\s*(?:['"]|\$(?!\{))/,
   /(?:[([{]\s*)+(?:\(\s*string\s*\)\s*)?['"]?(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|eval)\s*['"]?\s*(?:[)\]}]\s*|\[\s*\d+\s*\]\s*|\{\s*\d+\s*\}\s*)+\(/i,
