@@ -42,13 +42,17 @@ export function urlDecode(s: string): string {
   return out;
 }
 
+const CONTROL_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t' };
+
+/** %uXXXX, \uXXXX, \u{X}, \xXX and the control escapes \n \r \t of JSON, JavaScript and C strings. */
 export function unicodeDecode(s: string): string {
-  if (!/[%\\]u|\\x/i.test(s)) return s;
+  if (!/[%\\]u|\\[xnrt]/i.test(s)) return s;
   return s
     .replace(/%u([0-9a-f]{4})/gi, (_, h: string) => safeCodePoint(parseInt(h, 16)))
     .replace(/\\u\{([0-9a-f]{1,6})\}/gi, (_, h: string) => safeCodePoint(parseInt(h, 16)))
     .replace(/\\u([0-9a-f]{4})/gi, (_, h: string) => safeCodePoint(parseInt(h, 16)))
-    .replace(/\\x([0-9a-f]{2})/gi, (_, h: string) => safeCodePoint(parseInt(h, 16)));
+    .replace(/\\x([0-9a-f]{2})/gi, (_, h: string) => safeCodePoint(parseInt(h, 16)))
+    .replace(/\\([nrt])/g, (_, c: string) => CONTROL_ESCAPES[c]);
 }
 
 export function htmlDecode(s: string): string {

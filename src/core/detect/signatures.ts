@@ -95,7 +95,8 @@ const CMD_PATTERNS = [
   // A command at the start of the value or after ; & | or a line break, shaped like a command line.
   new RegExp(`[;&|\\n\\r][ \\t]*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s|$|[;|&\`)<>])|(?:${CMD_WORDS})${CMD_ARGS})`, 'i'),
   // At the start of a value (or of a `name=value` inside one) a common word needs a real argument (`date` or `cat toys` alone is text).
-  new RegExp(`(?:^|=)\\s*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s|$|[;|&\`)<>])|(?:${CMD_WORDS})${CMD_ARG})`, 'i'),
+  new RegExp(`(?:^|=)\\s*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s+\\S|\\s*[;|&\`)<>])|(?:${CMD_WORDS})${CMD_ARG})`, 'i'),
+  new RegExp(`=\\s*${CMD_PATH}(?:${CMD_STRONG})\\s*(?:$|[&\\n])`, 'i'),
   // After && || backticks or $( anything command-like will do.
   new RegExp(`(?:&&|\\|\\||\`|\\$\\()\\s*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})(?:\\s+[-/\\w.$"'{]|\\s*$|\\s*[;|&\`)<>])`, 'i'),
   new RegExp(`(?:^|[;&|\\n\\r])[ \\t]*${CMD_WRAPPER}${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})(?=\\s|$|[;|&<>])`, 'i'),
@@ -134,22 +135,24 @@ const CMD_PATTERNS = [
   /\bif(?:\s*\/i)?\s+(?:not\s+)?(?:(?:exist|defined)\s+\S+\s+(?:\(|@?(?:echo|cmd|set|goto|call|exit|del|copy|move|start|type|dir|cd|rem|ren|md|rd|mkdir|rmdir|pushd|popd|shift|setlocal|endlocal|for|if|pause|cls)\b)|(?:errorlevel|cmdextversion)\s+\d+\s+\S|(?:"[^"]{0,40}"|[^\s=]+)\s*==+\s*(?:"[^"]{0,40}"|\S+)\s+\S|\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S+\s+\S)/i,
 ];
 const CMD_RAW = anyOf(CMD_PATTERNS);
+/** A distinctive command as the whole value of a named field (`code=visudo`); a path segment naming one is a page (`/tags/iptables`). */
+const CMD_ALONE = new RegExp(`^\\s*${CMD_PATH}(?:${CMD_STRONG})\\s*$`, 'i');
 
 /**
  * Shell quoting and empty expansions removed, as the shell would read the word: 'i'fconfig,
  * w\ho''ami, c$@at, ca$u /et$_c, pi$()ng, pi``ng, ""p""y""t""h""o""n"".
  */
-const SHELL_NOISE = /\$(?:[@*!?_#$-]|\{\w{0,8}\}|\(\s*\)|[a-z](?![\w{(]))|``|[<>]\(\s*\)|\\(?=[\w/\\])|\\\\|['"^]/gi;
+const SHELL_NOISE = /\$(?:[@*!?_#$-]|\{\w{0,8}\}|\(\s*\)|[a-z](?![\w{(]))|``|[<>]\(\s*\)|\\(?=[\w/\\'"])|\\\\|['"^]/gi;
 
-function cmd(v: string): string | null {
-  const hit = CMD_RAW(v);
+function cmd(v: string, name: string | null): string | null {
+  const hit = CMD_RAW(v) ?? (name !== null ? CMD_ALONE.exec(v)?.[0] ?? null : null);
   if (hit !== null || !/[$`<>\\'"^]/.test(v)) return hit;
   const folded = v.replace(SHELL_NOISE, '');
-  return folded === v ? null : CMD_RAW(folded);
+  return folded === v ? null : (CMD_RAW(folded) ?? (name !== null ? CMD_ALONE.exec(folded)?.[0] ?? null : null));
 }
 
 /** Cheap pre-check: every CMD pattern needs one of these (a separator, shell syntax, or a command word at the start). */
-const CMD_HINT = new RegExp(String.raw`[;&|\`$\n\r<>{}[?*\\'"^]|/bin/|cmd|powershell|wget|curl|invoke-|\b(?:iex|iwr|iwmi|icm|if|alias)\b|start-process|new-object|downloadstring|frombase64string|%[^\s%]+\s+in\s*\(|^\s*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})\b|^\s*${CMD_WRAPPER}`, 'i');
+const CMD_HINT = new RegExp(String.raw`[;&|\`$\n\r<>{}[?*\\'"^]|/bin/|cmd|powershell|wget|curl|invoke-|\b(?:iex|iwr|iwmi|icm|if|alias)\b|start-process|new-object|downloadstring|frombase64string|%[^\s%]+\s+in\s*\(|(?:^|=)\s*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})\b|^\s*${CMD_WRAPPER}`, 'i');
 
 const TRAVERSAL = anyOf([
   /(?:^|[\\/=:;,'"\s])\.{2,}(?:[\\/]|$)/,

@@ -13,6 +13,7 @@ describe('decoding layers', () => {
     expect(unicodeDecode('%u003Cscript%u003E')).toBe('<script>');
     expect(unicodeDecode('\\u0027 OR 1=1')).toBe("' OR 1=1");
     expect(unicodeDecode('\\x2e\\x2e/')).toBe('../');
+    expect(unicodeDecode(';\\n.shell id')).toBe(';\n.shell id');
     expect(htmlDecode('&lt;img src=x onerror=alert(1)&gt;')).toBe('<img src=x onerror=alert(1)>');
     expect(htmlDecode('&#60;&#x3c;&unknown;')).toBe('<<&unknown;');
     expect(unicodeDecode('%uD800%u110000')).not.toContain('\uFFFD\uFFFD\uFFFD');

