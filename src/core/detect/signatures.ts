@@ -203,18 +203,20 @@ const JNDI = anyOf([
 
 /** PHP functions whose names are no English word: a call to one is PHP code. */
 const PHP_FUNCTIONS =
-  'call_user_func(?:_array)?|create_function|chr|ord|fsockopen|pfsockopen|gzinflate|gzuncompress|gzdecode|gzopen|bzdecompress|bzopen|zlib_decode|str_rot13|strrev|substr|strtr|sprintf|vsprintf|intval|unpack|crypt|checkdate|symlink|chroot|readlink|serialize|unserialize|filegroup|fileowner|fileperms|phpinfo|phpversion|php_uname|shell_exec|passthru|popen|proc_open|pcntl_exec|escapeshell(?:cmd|arg)|highlight_file|show_source|putenv|getenv|gethostbyname|gethostbynamel|hex2bin|bin2hex|fputcsv|fwrite|fread|fgets|unlink|scandir|opendir|readdir|readfile|fopen|strip_tags|print_r|var_dump|var_export|move_uploaded_file|assert_options|(?:array|posix|curl|ldap|pg|odbc|sodium|tidy|zend|mb|date|proc|pcntl|ini|stream|ob|iconv|mysqli?|sqlite|preg|str|file|is|get_defined|base64|openssl|xml|json|hash|func|session|apache|filter|gz|bz|zlib)_\\w+';
+  'call_user_func(?:_array)?|create_function|chr|ord|fsockopen|pfsockopen|gzinflate|gzuncompress|gzdecode|gzopen|bzdecompress|bzopen|zlib_decode|str_rot13|strrev|substr|strtr|sprintf|vsprintf|intval|unpack|crypt|checkdate|symlink|chroot|readlink|serialize|unserialize|filegroup|fileowner|fileperms|phpinfo|phpversion|php_uname|shell_exec|passthru|popen|proc_open|pcntl_exec|escapeshell(?:cmd|arg)|highlight_file|show_source|putenv|getenv|gethostbyname|gethostbynamel|hex2bin|bin2hex|fputcsv|fwrite|fread|fgets|unlink|scandir|opendir|readdir|readfile|fopen|strip_tags|print_r|var_dump|var_export|move_uploaded_file|assert_options|(?:posix|curl|ldap|pg|odbc|sodium|tidy|zend|proc|pcntl|mysqli?|sqlite|openssl|apache|gz|bz|zlib)_\\w+';
+/** PHP extension prefixes other languages and filter syntaxes share (`is_active(true)`, `date_range(a,b)`): PHP-shaped arguments only. */
+const PHP_COMMON_PREFIX = '(?:array|str|date|file|is|get_defined|get|set|hash|json|xml|filter|session|stream|ob|ini|func|base64|iconv|preg|mb)_\\w+';
 /** PHP functions named like English words: a call counts with PHP-shaped arguments only. */
 const PHP_WORD_FUNCTIONS = 'system|exec|eval|assert|include|require|include_once|require_once|file|touch|range|pi|copy|rename|glob|mail|header|printf|extract|define|constant|compact|chmod|chown|mkdir|rmdir|dir';
 const CODE = anyOf([
   // PHP open tags (`<?php`, `<?=`, `<? echo`, `<?xml:echo`; not `<?xml version`) and forum/Smarty PHP tags.
   /<\?(?:\s*php\b|=|\s*$|xml\s*:|\s*(?:echo|print)\b|\s*\$|\s*[a-z_]\w*\s*\()|[[{][\\/]?php[\]}]/i,
   /\b(?:php|phar|zip|expect|glob|data|zlib|compress\.(?:zlib|bzip2)|ogg|rar|ssh2\.\w+):\/\//i,
-  new RegExp(`\\b(?:${PHP_FUNCTIONS})\\s*\\(|\\b(?:${PHP_WORD_FUNCTIONS})\\s*\\(\\s*(?:\\)|\\$|['"]|@)`, 'i'),
+  new RegExp(`\\b(?:${PHP_FUNCTIONS})\\s*\\(|\\b(?:${PHP_WORD_FUNCTIONS}|${PHP_COMMON_PREFIX})\\s*\\(\\s*(?:\\)|\\$|['"]|@|$)`, 'i'),
   /\b(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|eval|include|require|include_once|require_once|preg_replace|base64_decode|file_get_contents|file_put_contents|phpinfo)\s*\(/i,
   /\$_(?:GET|POST|REQUEST|COOKIE|SERVER|FILES|ENV|SESSION)\b/,
   // PHP calls through variables and strings: $a(1), $$b(2), ${'a'}(3), $__['o'](4), $foo->$bar(), ("system")("id"), [system][0](ls), 'sys'.'tem'(…)
-  /\$+\s*(?:\{[^{}]{1,40}\}|[a-z_]\w*)(?:\s*(?:\[(?:[^[\]]|\[[^[\]]{0,40}\]){1,40}\]|\{[^{}]{1,40}\}|->\s*\$?\w+|::\s*\$?\w+))*\s*\(/i,
+  /\$+\s*(?:\{[^{}]{1,40}\}|[a-z_]\w*)(?:\s*(?:\[(?:[^[\]]|\[[^[\]]{0,40}\]){1,40}\]|\{[^{}]{1,40}\}|->\s*\$?\w+|::\s*\$?\w+))*(?:\(|\s+\(\s*(?:\)|\$|['"@\d]))/i,
   // PHP variable variables (`${'a'}`, `${$b}`); `${${lower:j}…` is a Log4j lookup, not PHP.
   /\$\s*\{\s*(?:['"]|\$(?!\{))/,
   /(?:[([{]\s*)+(?:\(\s*string\s*\)\s*)?['"]?(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|eval)\s*['"]?\s*(?:[)\]}]\s*|\[\s*\d+\s*\]\s*|\{\s*\d+\s*\}\s*)+\(/i,

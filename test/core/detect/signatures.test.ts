@@ -54,7 +54,8 @@ const CASES: Record<string, { attack: string[]; benign: string[]; name?: string 
     ],
     benign: [
       'prototype design', 'system requirements', 'evaluate this', '<?xml version="1.0"?><a/>', '&lt;? should not trigger', 'Some text (in brackets).', 'costs ${price}', 'US$ 10 (approx)', '$5 (five dollars)',
-      'price range (USD)', 'copy (2)', 'while (you wait)', 'engine: v8', 'a[b](c)', 'function of time',
+      'price range (USD)', 'copy (2)', 'while (you wait)', 'engine: v8', 'a[b](c)', 'function of time', 'Pay $amount (USD) before Friday', 'is_active(true)',
+      'date_range(2024-01-01,2024-02-01)', 'sodium chloride (salt)',
     ],
   },
   ldap: {
