@@ -152,7 +152,7 @@ function cmd(v: string, name: string | null): string | null {
 }
 
 /** Cheap pre-check: every CMD pattern needs one of these (a separator, shell syntax, or a command word at the start). */
-const CMD_HINT = new RegExp(String.raw`[;&|\`$\n\r<>{}[?*\\'"^]|/bin/|cmd|powershell|wget|curl|invoke-|\b(?:iex|iwr|iwmi|icm|if|alias)\b|start-process|new-object|downloadstring|frombase64string|%[^\s%]+\s+in\s*\(|(?:^|=)\s*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})\b|^\s*${CMD_WRAPPER}`, 'i');
+const CMD_HINT = new RegExp(String.raw`[;&|\`$\n\r<>{}[?*\\'"^]|/bin/|cmd|powershell|wget|curl|invoke-|\b(?:iex|iwr|iwmi|icm|if|alias)\b|start-process|new-object|downloadstring|frombase64string|%[^\s%]*\s+in\s*\(|(?:^|=)\s*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})\b|^\s*${CMD_WRAPPER}`, 'i');
 
 const TRAVERSAL = anyOf([
   /(?:^|[\\/=:;,'"\s])\.{2,}(?:[\\/]|$)/,
