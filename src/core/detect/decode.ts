@@ -1,7 +1,8 @@
 /**
  * Peels the encodings attackers wrap payloads in, so signatures see the payload the application
- * will finally interpret: URL (single and double), %uXXXX, \uXXXX / \xXX, HTML entities, and
- * base64 layers. Each layer is tried on every variant, to a fixed depth, so cost stays bounded.
+ * will finally interpret: URL (single and double), %uXXXX, \uXXXX / \xXX, HTML entities, base64
+ * layers, Unicode compatibility forms, and the leaves of markup documents and form-encoded text.
+ * Each layer is tried on every variant, to a fixed depth, so cost stays bounded.
  */
 
 const MAX_INPUT = 16_384;
@@ -41,13 +42,17 @@ export function urlDecode(s: string): string {
   return out;
 }
 
+const CONTROL_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t' };
+
+/** %uXXXX, \uXXXX, \u{X}, \xXX and the control escapes \n \r \t of JSON, JavaScript and C strings. */
 export function unicodeDecode(s: string): string {
-  if (!/[%\\]u|\\x/i.test(s)) return s;
+  if (!/[%\\]u|\\[xnrt]/i.test(s)) return s;
   return s
     .replace(/%u([0-9a-f]{4})/gi, (_, h: string) => safeCodePoint(parseInt(h, 16)))
     .replace(/\\u\{([0-9a-f]{1,6})\}/gi, (_, h: string) => safeCodePoint(parseInt(h, 16)))
     .replace(/\\u([0-9a-f]{4})/gi, (_, h: string) => safeCodePoint(parseInt(h, 16)))
-    .replace(/\\x([0-9a-f]{2})/gi, (_, h: string) => safeCodePoint(parseInt(h, 16)));
+    .replace(/\\x([0-9a-f]{2})/gi, (_, h: string) => safeCodePoint(parseInt(h, 16)))
+    .replace(/\\([nrt])/g, (_, c: string) => CONTROL_ESCAPES[c]);
 }
 
 export function htmlDecode(s: string): string {
@@ -110,8 +115,45 @@ export function normalizeSpace(s: string): string {
   return s.replace(/\/\*.*?\*\//g, ' ').replace(/[\s\u00a0]+/g, ' ');
 }
 
-const NEEDS_DECODING = /[%&\\+]|\/\*|[A-Za-z0-9+/_-]{11}/;
-const SHORT_NEEDS_DECODING = /[%&\\+]|\/\*/;
+const NEEDS_DECODING = /[%&\\+<]|\/\*|[A-Za-z0-9+/_-]{11}|[^\x00-\x7f]/;
+const SHORT_NEEDS_DECODING = /[%&\\+<]|\/\*|[^\x00-\x7f]/;
+
+/** Attribute values and text nodes of a markup document, one per line (XML and SOAP bodies). */
+const MARKUP_LEAF = /=\s*"([^"<]*)"|=\s*'([^'<]*)'|>([^<>]+)</g;
+
+export function markupLeaves(s: string): string | null {
+  if (s.charCodeAt(0) !== 60 || (!s.includes('</') && !s.includes('/>'))) return null;
+  const out: string[] = [];
+  for (const m of s.matchAll(MARKUP_LEAF)) {
+    const leaf = (m[1] ?? m[2] ?? m[3]).trim();
+    if (leaf) out.push(htmlDecode(leaf));
+  }
+  return out.length ? out.join('\n') : null;
+}
+
+const FORM_START = /^[\w.[\]$%-]{1,64}=/;
+
+/** The values of a form-encoded text (`a=1&b=2`), one per line: raw bodies sent without a form content type. */
+export function formLeaves(s: string): string | null {
+  if (!FORM_START.test(s)) return null;
+  const out: string[] = [];
+  for (const part of s.split('&')) {
+    const eq = part.indexOf('=');
+    const value = eq < 0 ? part : part.slice(eq + 1);
+    if (value) out.push(value);
+  }
+  const joined = out.join('\n');
+  return joined && joined !== s ? joined : null;
+}
+
+/**
+ * Compatibility forms folded (NFKC): circled, full-width and other look-alike characters become the
+ * ASCII an application or URL parser may end up reading (ⓛⓞⓒⓐⓛⓗⓞⓢⓣ, ①②⑦.⓪.⓪.①, ＜script＞).
+ */
+export function compatibilityFold(s: string): string {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return s.normalize('NFKC');
+  return s;
+}
 
 /**
  * Every distinct readable form of `raw`: itself and each decoding reachable within MAX_DEPTH
@@ -119,13 +161,15 @@ const SHORT_NEEDS_DECODING = /[%&\\+]|\/\*/;
  */
 export function decodeVariants(raw: string): string[] {
   const start = raw.length > MAX_INPUT ? raw.slice(0, MAX_INPUT) : raw;
-  if (start.length < 12 ? !SHORT_NEEDS_DECODING.test(start) : !NEEDS_DECODING.test(start)) return [start];
+  if ((start.length < 12 ? !SHORT_NEEDS_DECODING.test(start) : !NEEDS_DECODING.test(start)) && !FORM_START.test(start)) return [start];
   const seen = new Set<string>([start]);
   let frontier = [start];
   for (let depth = 0; depth < MAX_DEPTH && frontier.length; depth++) {
     const next: string[] = [];
     for (const v of frontier) {
-      const candidates = [urlDecode(v), unicodeDecode(v), htmlDecode(v), normalizeSpace(v)];
+      const candidates = [urlDecode(v), unicodeDecode(v), htmlDecode(v), normalizeSpace(v), compatibilityFold(v)];
+      const leaves = markupLeaves(v) ?? formLeaves(v);
+      if (leaves !== null) candidates.push(leaves);
       for (const token of base64Candidates(v)) {
         const d = base64Decode(token);
         if (d !== null) candidates.push(d);

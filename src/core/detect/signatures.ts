@@ -59,6 +59,14 @@ const NOSQLI = anyOf([
   /\bthis\.\w+\s*(?:==|!=|\.match\()/,
 ]);
 
+/**
+ * LDAP filter injection: a value that closes the application's filter and opens its own —
+ * text, then `)`, then `(`, `|`, `&` or `!` and a filter item, an operator or the end
+ * (`*)(uid=*))(|(uid=*`, `admin)(|`, `x)!(sn=*`). A value that is a whole filter (`(&(a=b)(c=d))`)
+ * or prose with brackets (`a) (b`) does not close anything first.
+ */
+const LDAP = anyOf([/(?:^|\n)[^()\n]*\)+[ \t]*[(|&!][ \t(|&!]*(?:$|\n|\)|[\w*-]+[ \t]*[~<>]?=)/]);
+
 const XSS = anyOf([
   /<\s*\/?\s*script\b/i,
   /\b(?:java|vb|live)script\s*:/i,
@@ -72,45 +80,111 @@ const XSS = anyOf([
 ]);
 
 const CMD_WORDS =
-  'cat|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|dash|csh|ping|nslookup|dig|ps|rm|chmod|chown|echo|printf|python[23]?|perl|php|ruby|lua|node|telnet|ssh|scp|ftp|tftp|powershell|pwsh|cmd|ifconfig|ipconfig|netstat|sleep|head|tail|more|less|base64|xxd|sudo|su|kill|crontab|env|set|systeminfo|tasklist|net|reg|certutil|bitsadmin|nohup|busybox|awk|sed|find|grep|whoami\\.exe|cmd\\.exe|hostname|useradd|passwd|vim?|gdb|c89|c99|gcc|flock|cpulimit|timeout|strace|ltrace|xargs|tar|unzip|gzip|openssl|socat|mkfifo|mknod|nmap|sftp|rsync|tclsh|irb|jjs|jrunscript|rlwrap|sqlite3|mysql|psql';
-const CMD = anyOf([
-  new RegExp(`(?:^|[;&|\`\\n\\r]|\\$\\()\\s*(?:/(?:usr/)?(?:s?bin|local/bin)/)?(?:${CMD_WORDS})(?:\\s+[-/\\w.$"'{]|\\s*$|\\s*[;|&\`)<>])`, 'i'),
+  'cat|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|dash|csh|ping|nslookup|dig|ps|rm|chmod|chown|echo|printf|python[23]?|perl|php|ruby|lua|node|telnet|ssh|scp|ftp|tftp|powershell|pwsh|cmd|ifconfig|ipconfig|netstat|sleep|head|tail|more|less|base64|xxd|sudo|su|kill|crontab|env|set|systeminfo|tasklist|net|reg|certutil|bitsadmin|nohup|busybox|awk|sed|find|grep|whoami\\.exe|cmd\\.exe|hostname|useradd|passwd|vim?|gdb|c89|c99|gcc|flock|cpulimit|timeout|strace|ltrace|xargs|tar|unzip|gzip|openssl|socat|mkfifo|mknod|nmap|sftp|rsync|tclsh|irb|jjs|jrunscript|rlwrap|sqlite3|mysql|psql|who|top|htop|date|time|cp|mv|ex|ll|dir|type|copy|del|rmt|perf|comm|fold|column|bridge|base32|gunzip|zcat|unxz|zstdcat|bsdtar|trap|at|cd|chdir|pushd|popd|mshta|regedit|bcdboot|aptitude|lastlog|lastlogin|visudo|cscli|pip[3x]?|shutdown|reboot';
+/** Commands that are no English word: the command alone, at the start of a value or after a separator, is a command line. */
+const CMD_STRONG =
+  'whoami|ifconfig|ipconfig|uname|nslookup|netstat|visudo|cscli|systeminfo|tasklist|certutil|bitsadmin|zstdcat|gunzip|unxz|bsdtar|busybox|ansible(?:-[a-z]+)?|chef-[a-z]+|htop|aptitude|regedit|mshta|bcdboot|ssh-copy-id|useradd|adduser|usermod|iptables|tcpdump|ncat|socat|lwp-download|rmt-[a-z]+|pip[3x]|python\\d(?:\\.\\d+)?|setsid|ifup|ifdown|aa-[a-z]+|pip[3x]?\\s+(?:install|download|uninstall)';
+/** What follows a command word for it to read as a command line: an option, a path, a variable, an address, a redirection or the end. */
+const CMD_ARGS = `(?:\\s+(?:[-+]{1,2}[a-z]|['"]|[~.]{0,2}/|\\$|\\d{1,3}(?:\\.\\d{1,3}){3}\\b|[a-z]+://|[<>])|\\s*(?:$|[;|&\`)<>]))`;
+/** The same argument shapes, without the end of the value. */
+const CMD_ARG = `\\s+(?:[-+]{1,2}[a-z]|['"]|[~.]{0,2}/|\\$|\\d{1,3}(?:\\.\\d{1,3}){3}\\b|[a-z]+://|[<>])`;
+const CMD_PATH = '(?:/?(?:usr/)?(?:s?bin|local/bin)/)?';
+/** Wrappers that run the command after them: `time sh -c …`, `nohup curl …`, `flock -u / whoami`. */
+const CMD_WRAPPER = '(?:(?:time|nohup|strace|ltrace|sudo|nice|exec|setsid|stdbuf|timeout\\s+\\d+)\\s+(?:-\\S+\\s+)*|flock\\s+(?:-\\S+\\s+)*\\S+\\s+|cpulimit\\s+(?:-\\S+\\s+(?:\\d+\\s+)?)*)';
+const CMD_PATTERNS = [
+  // A command at the start of the value or after ; & | or a line break, shaped like a command line.
+  new RegExp(`[;&|\\n\\r][ \\t]*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s|$|[;|&\`)<>])|(?:${CMD_WORDS})${CMD_ARGS})`, 'i'),
+  // At the start of a value (or of a `name=value` inside one) a common word needs a real argument (`date` or `cat toys` alone is text).
+  new RegExp(`(?:^|=)\\s*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s+\\S|\\s*[;|&\`)<>])|(?:${CMD_WORDS})${CMD_ARG})`, 'i'),
+  new RegExp(`=\\s*${CMD_PATH}(?:${CMD_STRONG})\\s*(?:$|[&\\n])`, 'i'),
+  // After && || backticks or $( anything command-like will do.
+  new RegExp(`(?:&&|\\|\\||\`|\\$\\()\\s*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})(?:\\s+[-/\\w.$"'{]|\\s*$|\\s*[;|&\`)<>])`, 'i'),
+  new RegExp(`(?:^|[;&|\\n\\r])[ \\t]*${CMD_WRAPPER}${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})(?=\\s|$|[;|&<>])`, 'i'),
   /\$\(\s*[a-z/]+[^)]*\)/i,
   /`\s*(?:[a-z/]+)(?:\s+[^`]*)?`/i,
   /\$\{IFS\}|\$IFS\b|\{\s*(?:cat|ls|id|echo),/i,
   /\/(?:usr\/)?bin\/(?:ba|z|k|da|c)?sh\b/i,
   /\b(?:cmd(?:\.exe)?\s*\/[ck]\b|powershell(?:\.exe)?\s+-\w+)/i,
-  /(?:\|\||&&|\|)\s*(?:cat|ls|id|whoami|uname|wget|curl|nc|ping|sleep|echo)\b/i,
   /\b(?:wget|curl)\s+(?:-\w+\s+)*https?:\/\//i,
+  /(?:^|[;&|\n\r])[ \t]*(?:curl|wget|ping|nc|ncat|telnet|ssh|ftp|nslookup|dig)\s+(?:-\w+\s+)*(?:[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}|localhost)(?:[:/\s]|$)/i,
+  // SQLite shell dot-commands after a statement: `1;.shell whoami`, `;\n.databases`
+  /(?:^|[;\n])[ \t]*\.[ \t]*(?:shell|system|sh|databases|tables|dump|read|import|output|once|load|open|schema|cd)\b/i,
+  // at(1) jobs: `;at 2:00 "echo test"`
+  /[;&|\n][ \t]*at\s+(?:\d{1,2}:\d{2}|now\b|midnight\b|noon\b)/i,
   />\s*\/(?:tmp|dev\/(?:tcp|udp))\//i,
+  /\|\s*(?:cat|ls|id|whoami|uname|wget|curl|nc|ping|sleep|echo|sh|bash)\b/i,
+  /\$\{?(?:SHELL|BASH|0)\}?\s+-c\b/,
   // PowerShell download-and-run idioms.
   /(?:^|[;&|(`\s])(?:iex|iwr|iwmi|icm|invoke-(?:webrequest|expression|restmethod|wmimethod|command)|start-process|new-object\s+(?:system\.)?net\.webclient)\b/i,
   /\.downloadstring\s*\(|\bfrombase64string\s*\(/i,
-  // Shell globbing used to dodge keyword filters: /etc/pa[s]swd, /bi?/sh, /[e]tc/
-  /(?:^|[\s;|&=<>(])\/[\w.-]*(?:\[[^\]/\s]{1,12}\]|\?)[\w.?[\]-]*\/?/,
-  /(?:^|[\s;|&=])\/(?:[\w.-]+\/)+[\w.-]*(?:\[[^\]/\s]{1,12}\]|\?)/,
+  // Shell globbing used to dodge keyword filters: /etc/pa[s]swd, /bi?/sh, /[e]tc/, /???/?s, /et*/*wd
+  /(?:^|[\s;|&=<>(])\/[\w.-]*(?:\[[^\]\s]{1,12}\]|\?)[\w.?[\]/-]*/,
+  /(?:^|[\s;|&=])\/(?:[\w.-]+\/)+[\w.-]*(?:\[[^\]\s]{1,12}\]|\?)/,
+  /(?:^|[\s;|&=<>(])\/(?:(?=[a-z*]{0,3}\?)[a-z?*]{3,4}|[a-z]{2,3}\*|\*[a-z]{2,3})\//i,
+  // Brace expansion builds a command line without spaces: {cat,/etc/passwd}, {,ip,a}, {l,-lh}s, c{a,oun}t
+  /\{,[^\s{}]+\}|\{[^\s{},]+,-[^\s{}]*\}|[a-z]\{[a-z]+,[a-z,]*\}[a-z]/i,
   // Arithmetic and process substitution: $((…)), <(cmd), $[2+2]
   /\$\(\(|[<>]\(\s*[a-z]|\$\[\s*\d/i,
-  // Windows batch loops: FOR [/D|/R path|/L|/F "opts"] %x IN (set) DO command
-  /\bfor\s+(?:\/[dlrf]\s+(?:"[^"]*"\s+|[a-z]:\\\S*\s+)?)*%{1,2}[^\s%]+\s+in\s*\([^)]*\)\s*do\b/i,
-]);
-const CMD_HINT = /[;&|`$\n\r<>{}]|\/bin\/|cmd|powershell|wget|curl|%[^\s%]+\s+in\s*\(/i;
+  // Bash function definitions: Shellshock `() {` and fork bombs `:(){ :|:& };:`
+  /^\s*\(\s*\)\s*\{|(?:^|[;\s])([\w:.]+)\s*\(\s*\)\s*\{[^}]{0,80}?\1(?:\(\))?\s*[|&]/,
+  // A variable run as the command (`a=/etc&&c=cat&&$c $a`, `x;$garb pizza`), or aliased to one.
+  /(?:[;\n]|&&|\|\|)[ \t]*\$\{?[a-z_]\w*\}?(?=\s|$)/i,
+  /(?:^|[;&|\n][ \t]*)alias\s+(?:[-+]\w+\s+)*['"]?[^\s='"]+['"]?=/i,
+  // Windows batch: FOR [/D|/R path|/L|/F "opts"] %x IN (set) DO command; IF [/I] [NOT] condition command
+  /\bfor\s+(?:\/[dlrf]\s+(?:"[^"]*"\s+|[a-z]:\\\S*\s+)?)*%{1,2}[^\s%]{0,20}\s+in\s*\([^)]*\)\s*do\b/i,
+  /\bif(?:\s*\/i)?\s+(?:not\s+)?(?:(?:exist|defined)\s+\S+\s+(?:\(|@?(?:echo|cmd|set|goto|call|exit|del|copy|move|start|type|dir|cd|rem|ren|md|rd|mkdir|rmdir|pushd|popd|shift|setlocal|endlocal|for|if|pause|cls)\b)|(?:errorlevel|cmdextversion)\s+\d+\s+\S|(?:"[^"]{0,40}"|[^\s=]+)\s*==+\s*(?:"[^"]{0,40}"|\S+)\s+\S|\S+\s+(?:equ|neq|lss|leq|gtr|geq)\s+\S+\s+\S)/i,
+];
+const CMD_RAW = anyOf(CMD_PATTERNS);
+/** A distinctive command as the whole value of a named field (`code=visudo`); a path segment naming one is a page (`/tags/iptables`). */
+const CMD_ALONE = new RegExp(`^\\s*${CMD_PATH}(?:${CMD_STRONG})\\s*$`, 'i');
+
+/**
+ * Shell quoting and empty expansions removed, as the shell would read the word: 'i'fconfig,
+ * w\ho''ami, c$@at, ca$u /et$_c, pi$()ng, pi``ng, ""p""y""t""h""o""n"".
+ */
+const SHELL_NOISE = /\$(?:[@*!?_#$-]|\{\w{0,8}\}|\(\s*\)|[a-z](?![\w{(]))|``|[<>]\(\s*\)|\\(?=[\w/\\'"])|\\\\|['"^]/gi;
+
+function cmd(v: string, name: string | null): string | null {
+  const hit = CMD_RAW(v) ?? (name !== null ? CMD_ALONE.exec(v)?.[0] ?? null : null);
+  if (hit !== null || !/[$`<>\\'"^]/.test(v)) return hit;
+  const folded = v.replace(SHELL_NOISE, '');
+  return folded === v ? null : (CMD_RAW(folded) ?? (name !== null ? CMD_ALONE.exec(folded)?.[0] ?? null : null));
+}
+
+/** Cheap pre-check: every CMD pattern needs one of these (a separator, shell syntax, or a command word at the start). */
+const CMD_HINT = new RegExp(String.raw`[;&|\`$\n\r<>{}[?*\\'"^]|/bin/|cmd|powershell|wget|curl|invoke-|\b(?:iex|iwr|iwmi|icm|if|alias)\b|start-process|new-object|downloadstring|frombase64string|%[^\s%]*\s+in\s*\(|(?:^|=)\s*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})\b|^\s*${CMD_WRAPPER}`, 'i');
 
 const TRAVERSAL = anyOf([
   /(?:^|[\\/=:;,'"\s])\.{2,}(?:[\\/]|$)/,
   /[\\/]\.{2,}(?:[\\/;]|$)/,
   /\.\.;\//,
   /(?:0x2e|0x5c|0x2f){1,2}(?:\.|0x2e|0x5c|0x2f|%00|\/)/i,
-  /(?:^|(?<!:\/\/)[\\/])(?:etc\/(?:passwd|shadow|group|hosts|issue|hostname)|proc\/self\/(?:environ|cmdline|fd)|windows\\(?:win\.ini|system32)|boot\.ini|win\.ini)\b/i,
+  /(?:^|(?<!:\/\/)[\\/])(?:etc\/(?:passwd|shadow|group|hosts|issue|hostname|subuid|subgid|sudoers|crontab|fstab|mtab|resolv\.conf|profile|environment|apache2|nginx|httpd|mysql|ssh\/|security\/|master\.passwd|motd|inittab|sysconfig|php)|proc\/(?:self|version|cpuinfo|meminfo|interrupts|net|mounts|sys|\d+|cmdline|environ|kcore|partitions|modules|sched_debug|stat)|sys\/(?:class|kernel|devices|block|bus|module|firmware|fs|power)|var\/log\/|windows\\(?:win\.ini|system32)|boot\.ini|win\.ini)\b/i,
+  // Credentials and configuration in hidden files: ~/.ssh/id_rsa, .aws/credentials, .docker/secrets, .kube/config, shell histories.
+  /(?:^|[\\/=\s])\.(?:ssh\/(?:id_\w+|authorized_keys|known_hosts|config)|aws\/(?:credentials|config)|docker\/(?:config\.json|secrets)|kube\/config|(?:bash|zsh|mysql|psql|python)_history|npmrc|netrc|pgpass|git-credentials|boto|s3cfg)\b/i,
+  // Dev-server file reads (Vite /@fs/, /@id/) and logs or database dumps left in the web root.
+  /(?:^|\/)@(?:fs|id)\/|(?:^|\/)(?:wp-content\/)?[\w-]*(?:debug|errors?)\.log$|\.sql\.(?:zip|gz|bz2|xz|7z|tar)\b/i,
   /\b[a-z]:\\(?:windows|winnt|inetpub|boot\.ini)/i,
   /\x00/,
 ]);
+
+/** Hidden tool directories and ignore files (/.claude/settings.json, /.cursorignore), not /.well-known/. */
+const HIDDEN_FILE = /(?:^|\/)\.(?!well-known\b)[a-z][\w-]*\/[\w.-]|(?:^|\/)\.[a-z]*ignore$/i;
+
+function traversal(v: string): string | null {
+  const hit = TRAVERSAL(v);
+  if (hit !== null) return hit;
+  // Scanner probes for well-known hidden files (/.git/config, /.env) are the scanner rules' to report.
+  const hidden = HIDDEN_FILE.exec(v);
+  return hidden !== null && !PROBE_PATH.test(v) ? hidden[0] : null;
+}
 
 const SSTI = anyOf([
   /\{\{[^{}]*?(?:\d+\s*[*+\-/%]\s*\d+|__class__|__mro__|__globals__|__builtins__|__subclasses__|\bconfig\b|\bself\b|request\.|lipsum|cycler|joiner|namespace|range\(|\|attr|_self\.env|\.constructor)[^{}]*\}\}/i,
   /\$\{\s*\d+\s*[*+]\s*\d+\s*\}/,
   /#\{\s*\d+\s*[*+]\s*\d+\s*\}/,
   /<%=?\s*\d+\s*[*+]\s*\d+\s*%>/,
+  /<%[=#-]?\s*(?:if|unless|elsif|else|for|while|end\w*|each|import|include|[\w.]+\s*\()\b[^%]{0,200}%>/i,
   /\{%\s*(?:import|include|for|if|set|debug|extends|macro|raw|load)\b[^%]*%\}/i,
   /__(?:class|mro|subclasses|globals|builtins|init)__/,
   /<#assign\b|\bfreemarker\.template\b|\?new\(\)/i,
@@ -127,30 +201,96 @@ const JNDI = anyOf([
   /\$\{[^}]{0,80}?(?:ldaps?|rmi|dns|iiop|corba|nds|nis|http)\s*:\s*\/\//i,
 ]);
 
+/** PHP functions whose names are no English word: a call to one is PHP code. */
+const PHP_FUNCTIONS =
+  'call_user_func(?:_array)?|create_function|chr|ord|fsockopen|pfsockopen|gzinflate|gzuncompress|gzdecode|gzopen|bzdecompress|bzopen|zlib_decode|str_rot13|strrev|substr|strtr|sprintf|vsprintf|intval|unpack|crypt|checkdate|symlink|chroot|readlink|serialize|unserialize|filegroup|fileowner|fileperms|phpinfo|phpversion|php_uname|shell_exec|passthru|popen|proc_open|pcntl_exec|escapeshell(?:cmd|arg)|highlight_file|show_source|putenv|getenv|gethostbyname|gethostbynamel|hex2bin|bin2hex|fputcsv|fwrite|fread|fgets|unlink|scandir|opendir|readdir|readfile|fopen|strip_tags|print_r|var_dump|var_export|move_uploaded_file|assert_options|(?:posix|curl|ldap|pg|odbc|sodium|tidy|zend|proc|pcntl|mysqli?|sqlite|openssl|apache|gz|bz|zlib)_\\w+';
+/** PHP extension prefixes other languages and filter syntaxes share (`is_active(true)`, `date_range(a,b)`): PHP-shaped arguments only. */
+const PHP_COMMON_PREFIX = '(?:array|str|date|file|is|get_defined|get|set|hash|json|xml|filter|session|stream|ob|ini|func|base64|iconv|preg|mb)_\\w+';
+/** PHP functions named like English words: a call counts with PHP-shaped arguments only. */
+const PHP_WORD_FUNCTIONS = 'system|exec|eval|assert|include|require|include_once|require_once|file|touch|range|pi|copy|rename|glob|mail|header|printf|extract|define|constant|compact|chmod|chown|mkdir|rmdir|dir';
 const CODE = anyOf([
-  /<\?(?:php|=)/i,
-  /\b(?:php|phar|zip|expect|glob|data|zlib|compress\.zlib|ogg|rar|ssh2\.\w+):\/\//i,
-  /\b(?:system|passthru|shell_exec|exec|popen|proc_open|pcntl_exec|assert|eval|create_function|call_user_func(?:_array)?|preg_replace|base64_decode|str_rot13|gzinflate|file_get_contents|file_put_contents|fopen|readfile|include|require|include_once|require_once|unserialize|phpinfo)\s*\(/i,
+  // PHP open tags (`<?php`, `<?=`, `<? echo`, `<?xml:echo`; not `<?xml version`) and forum/Smarty PHP tags.
+  /<\?(?:\s*php\b|=|\s*$|xml\s*:|\s*(?:echo|print)\b|\s*\$|\s*[a-z_]\w*\s*\()|[[{][\\/]?php[\]}]/i,
+  /\b(?:php|phar|zip|expect|glob|data|zlib|compress\.(?:zlib|bzip2)|ogg|rar|ssh2\.\w+):\/\//i,
+  new RegExp(`\\b(?:${PHP_FUNCTIONS})\\s*\\(|\\b(?:${PHP_WORD_FUNCTIONS}|${PHP_COMMON_PREFIX})\\s*\\(\\s*(?:\\)|\\$|['"]|@|$)`, 'i'),
+  /\b(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|eval|include|require|include_once|require_once|preg_replace|base64_decode|file_get_contents|file_put_contents|phpinfo)\s*\(/i,
   /\$_(?:GET|POST|REQUEST|COOKIE|SERVER|FILES|ENV|SESSION)\b/,
+  // PHP calls through variables and strings: $a(1), $$b(2), ${'a'}(3), $__['o'](4), $foo->$bar(), ("system")("id"), [system][0](ls), 'sys'.'tem'(…)
+  /\$+\s*(?:\{[^{}]{1,40}\}|[a-z_]\w*)(?:\s*(?:\[(?:[^[\]]|\[[^[\]]{0,40}\]){1,40}\]|\{[^{}]{1,40}\}|->\s*\$?\w+|::\s*\$?\w+))*(?:\(|\s+\(\s*(?:\)|\$|['"@\d]))/i,
+  // PHP variable variables (`${'a'}`, `${$b}`); `${${lower:j}…` is a Log4j lookup, not PHP.
+  /\$\s*\{\s*(?:['"]|\$(?!\{))/,
+  /(?:[([{]\s*)+(?:\(\s*string\s*\)\s*)?['"]?(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|eval)\s*['"]?\s*(?:[)\]}]\s*|\[\s*\d+\s*\]\s*|\{\s*\d+\s*\}\s*)+\(/i,
+  /['"](?:system|exec|passthru|shell_exec|popen|proc_open|assert|eval)['"]\s*\(|['"]\w+['"](?:\s*\.\s*['"]\w+['"])+\s*\)?\s*\(|\(\s*\$\w+\s*\)\s*\(/i,
+  // php.ini directives as a whole value (PHP_VALUE / .user.ini injection).
+  /^\s*(?:allow_url_(?:include|fopen)|auto_(?:prepend|append)_file|disable_functions|open_basedir|extension(?:_dir)?|memory_limit|engine|precision|smtp|sendmail_path|error_log|include_path|unserialize_max_depth|file_uploads|upload_tmp_dir|short_open_tag|(?:opcache|mbstring|session|zend|pcre)\.\w+)[ \t]*=[ \t]*\S+[ \t]*$/im,
   /\b[OC]:\d+:"[\w\\]+":\d+:\{/,
-  /__proto__|\bconstructor\s*(?:\.|\[\s*['"]?)prototype\b/,
+  /__proto__|\bconstructor\]?\s*(?:\.|\[\s*['"]?)prototype\b/,
   /\brequire\s*\(\s*['"](?:child_process|fs|net|os)['"]\s*\)|\bprocess\.(?:mainModule|binding|env)\b|\bchild_process\b/,
   /\b(?:Function|setTimeout|setInterval)\s*\(\s*['"`]/,
+  // JavaScript: node-serialize functions, constructor chains, module and console access, infinite loops.
+  /_\$\$ND_FUNC\$\$_|\b__js_function\b|\bfunction\s*\(\s*\)\s*\{|\bnew\s+Function\s*\(|\.constructor\s*\.\s*constructor\b|\bmodule\.exports\s*=|\brequire\.main\b|\b(?:process|require)\s*\[|\$[a-z@]?\d+:(?:\w+:)*(?:constructor|__proto__|prototype)\b/,
+  /\bconsole\s*(?:\.\s*\w+|\[\s*['"]\w+['"]\s*\])(?:\s*\.\s*(?:call|apply|bind))?\s*\(/,
+  /\bwhile\s*\(\s*[!(+-]*\s*(?:true|false|[01]|Infinity|null|undefined|NaN|""|''|``|\{\}|\[\]|this|String|new\s+Date)\s*\)+\s*(?:;|\{|$)/,
   /\b(?:__import__|os\.system|os\.popen|subprocess\.\w+|importlib)\s*\(/,
-  /\b(?:Kernel\.(?:exec|system|spawn)|IO\.popen|Open3\.\w+|ObjectSpace)\b/,
+  /\b(?:Kernel\.(?:exec|system|spawn)|IO\.popen|Open3\.\w+|ObjectSpace|Process\.spawn)\b/,
   /\b(?:java\.lang\.Runtime|Runtime\.getRuntime|ProcessBuilder)\b/,
+  // Perl code interpolated into a string: @{[ system 'id' ]}
+  /@\{\s*\[/,
+  // Uploads named to run on the server: PHP scripts (a.php, x.phtml, test.phar .png), PHP session files.
+  /\bfilename\s*=\s*"?[^"\r\n;]*?(?:\.\s*(?:php\d*|phtml|phar|phps|pht|phpt)\b|(?:^|[\\/"])sess_[\w,-]{16,})/i,
 ]);
 
-const CRLF = anyOf([
-  /[\r\n]\s*(?:set-cookie|location|content-(?:type|length)|transfer-encoding|x-[\w-]+|http\/\d(?:\.\d)?\s+\d{3}|<(?:html|script))\s*[:\s]/i,
+/** Parameter and header names that carry a file name (X-Filename, X-File-Name, file_name, filename). */
+const FILE_NAME = /(?:^|[-_.])file[-_.]?name$|^filename$/i;
+const RUNNABLE_FILE = /\.\s*(?:php\d*|phtml|phar|phps|pht|phpt)\b|(?:^|[\\/])sess_[\w,-]{16,}|\bwp-config\b|\.(?:htaccess|htpasswd|user\.ini|boto)\b|^\s*settings\.\s*php\b/i;
+
+/** PHP comments hide a call from its parentheses: exec/**\/(, exec #c\n (, exec //c\n (. */
+const PHP_COMMENT = /\/\*[\s\S]*?\*\/|(?:#|\/\/)[^\n]*\n/g;
+
+function code(v: string, name: string | null): string | null {
+  if (name !== null && FILE_NAME.test(name)) {
+    const m = RUNNABLE_FILE.exec(v);
+    if (m) return v.slice(0, 80);
+  }
+  const hit = CODE(v);
+  if (hit !== null || !/[#/]/.test(v)) return hit;
+  const bare = v.replace(PHP_COMMENT, ' ');
+  return bare === v ? null : CODE(bare);
+}
+
+const CRLF_PATTERNS = anyOf([
+  /[\r\n][ \t]*(?:(?:set-cookie|location|refresh|content-(?:type|length|disposition)|transfer-encoding|remote-addr|x-[\w-]+|access-control-[\w-]+|link|host|cookie|authorization)\s*:|http\/\d(?:\.\d)?\s+\d{3}\b|<(?:html|script|body)\b)/i,
   /%0[da](?:%0[da])?\s*(?:set-cookie|location|content-(?:type|length)|http\/)/i,
+  // A line break inside a URL path (`/index.php/PHP%0Ainfo.php`): header injection through the request line.
+  /^\/[^\s]*[\r\n]/,
+  // A whole request inside a value: request smuggling (`…%0aGET /admin HTTP/1.1`).
+  /\b(?:GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT|TRACE|PROPFIND)\s+\S+\s+HTTP\/\d(?:\.\d)?\b/,
+  // Mail protocol commands after a line break: SMTP, POP3 and IMAP injection into mail back ends.
+  /[\r\n][ \t]*(?:(?:mail\s+from|rcpt\s+to)\s*:|(?:ehlo|helo)\s+[\w.-]+\s*(?=[\r\n]|$)|(?:retr|dele|top|list|uidl)\s+\d+(?:\s+\d+)?\s*(?=[\r\n]|$)|[a-z]{1,4}\d{1,4}\s+(?:examine|select|login|authenticate|status|store|copy|list|lsub|search|fetch|append|uid|create|rename|subscribe|expunge|logout|capability|starttls|quit)\b)/i,
+  /[\r\n][ \t]*(?:DATA|QUIT|RSET|NOOP|STARTTLS)[ \t]*(?=[\r\n]|$)|[\r\n][ \t]*(?:AUTH|APOP)\s+\S+(?:\s+\S+)?\s*(?=[\r\n]|$)/,
 ]);
+
+/** A multipart body: its part headers are line breaks followed by header names by design. */
+const MULTIPART = /^\s*--[^\r\n]{1,70}\r?\n\s*content-(?:disposition|type)\s*:/i;
+
+function crlf(v: string): string | null {
+  return MULTIPART.test(v) ? null : CRLF_PATTERNS(v);
+}
 
 const RFI = anyOf([
-  /^(?:https?|ftps?):\/\/(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\/[^\s]*/i,
-  /^(?:https?|ftps?):\/\/[^\s?#]+\?+$/i,
-  /^(?:https?|ftps?):\/\/[^\s]+\.(?:php|phtml|txt|inc|sh|pl|py|jsp|asp)\??$/i,
+  /^(?:https?|ftps?):\/\/(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\/[^\s]*/im,
+  /^(?:https?|ftps?):\/\/[^\s?#]+\?+$/im,
+  /^(?:https?|ftps?):\/\/[^\s]+\.(?:php|phtml|txt|inc|sh|pl|py|jsp|asp)\??$/im,
 ]);
+/** Parameter names that say the value is a file or path the server will include (`_CONF[path]`, `mosConfig_absolute_path`). */
+const INCLUDE_NAME = /(?:^|[_[\].-])(?:path|dir|include|require|inc|root|template|module|conf(?:ig)?|absolute_path)(?:$|[_[\].-])/i;
+
+function rfi(v: string, name: string | null): string | null {
+  if (ssrf(v, name) !== null) return null;
+  const hit = RFI(v);
+  if (hit !== null) return hit;
+  return name !== null && INCLUDE_NAME.test(name) && /^(?:https?|ftps?):\/\/[^\s/?#]+/i.test(v.trim()) ? v.trim().slice(0, 80) : null;
+}
 
 // ---------- scanners ----------
 
@@ -220,41 +360,91 @@ const STACK_TRACE = anyOf([
 ]);
 
 const URLISH_NAME = /^(?:url|uri|link|href|src|source|dest|destination|target|redirect|redirect_?(?:uri|url)|return_?(?:url|to)|next|callback|callback_?url|webhook|webhook_?url|feed|image_?url|avatar_?url|icon_?url|host|hostname|domain|proxy|endpoint|server|site|fetch|remote|import_?url|download_?url)$/i;
-const BARE_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\]|[0-9a-f]*:[0-9a-f:.]+|localhost|[\w.-]+\.(?:localhost|local|internal)|metadata(?:\.google\.internal)?|instance-data)$/i;
-const SCHEME_VALUE = /^\s*([a-z][a-z0-9+.-]{1,15}):/i;
-const DANGEROUS_SCHEMES = new Set(['file', 'gopher', 'dict', 'ldap', 'ldaps', 'tftp', 'jar', 'netdoc', 'expect', 'sftp', 'smb', 'phar', 'jdbc']);
-const INTERNAL_NAMES = /^(?:localhost|.*\.localhost|.*\.local|.*\.internal|metadata|metadata\.google\.internal|instance-data|kubernetes(?:\.default(?:\.svc)?)?|0)$/i;
+const LOCAL_NAMES = String.raw`localhost\d*(?:\.localdomain\d*)?|ip6-(?:localhost|loopback)|ipv6-(?:localhost|loopback)|(?:[\w-]+\.)*(?:localtest|lvh)\.me|metadata(?:\.google\.internal|\.packet\.net|\.platformequinix\.com)?|instance-data`;
+const BARE_HOST = new RegExp(String.raw`^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\]|[0-9a-f]*:[0-9a-f:.]+|${LOCAL_NAMES}|[\w.-]+\.(?:localhost|local|internal))$`, 'i');
+const SCHEME_VALUE = /^\s*([a-z][\w+.-]{1,15}):/i;
+const DANGEROUS_SCHEMES = new Set(['file', 'local_file', 'gopher', 'dict', 'ldap', 'ldaps', 'tftp', 'jar', 'netdoc', 'expect', 'sftp', 'smb', 'phar', 'jdbc', 'unix']);
+const INTERNAL_NAMES = new RegExp(String.raw`^(?:${LOCAL_NAMES}|.*\.localhost|.*\.local|.*\.internal|kubernetes(?:\.default(?:\.svc)?)?|0)$`, 'i');
+const SPECIAL_SCHEMES = new Set(['http', 'https', 'ftp', 'ws', 'wss']);
+/** data: URLs a fetcher would read as a document or script (allow-list bypass), not images. */
+const DATA_DOCUMENT = /^data:\s*(?:text\/(?:plain|html|xml)|application\/(?:x-)?(?:php|javascript|x-httpd-php|xml))\b/i;
 
 function internalHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const h = host.replace(/^\[|\]$/g, '').replace(/%.*$/, '').replace(/\.$/, '');
   if (INTERNAL_NAMES.test(h)) return true;
   // Only digits-and-dots or IPv6 can be addresses (the URL parser already normalised 0x7f.1 forms).
   if (!/^[\d.]+$/.test(h) && !h.includes(':')) return false;
   if (!ipaddr.isValid(h)) return false;
   let addr = ipaddr.parse(h);
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  if (addr.kind() === 'ipv6') {
+    const v6 = addr as ipaddr.IPv6;
+    // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) forms reach the IPv4 address.
+    if (v6.isIPv4MappedAddress()) addr = v6.toIPv4Address();
+    else if (v6.parts.slice(0, 6).every((p) => p === 0) && (v6.parts[6] !== 0 || v6.parts[7] > 1)) addr = ipaddr.IPv4.parse(`${v6.parts[6] >> 8}.${v6.parts[6] & 255}.${v6.parts[7] >> 8}.${v6.parts[7] & 255}`);
+  }
   return INTERNAL_RANGES.has(addr.range());
 }
 
 /** ipaddr.js ranges that are inside a network (documentation and multicast ranges are not). */
 const INTERNAL_RANGES = new Set(['loopback', 'private', 'linkLocal', 'unspecified', 'carrierGradeNat', 'uniqueLocal', 'broadcast']);
 
+/**
+ * The hosts a URL's authority may be read as: the WHATWG parser's, and each name after an `@`
+ * (parsers disagree on `http://a.com:80 &@b.com# @127.0.0.1/`). Backslashes inside a host
+ * (`http://\l\o\c\a\l\h\o\s\t/`) are dropped; an address no parser accepts (`http://7147006462/`,
+ * `0x41414141A9FEA9FE`) is returned as is, marked as a numeric address.
+ */
+function urlHosts(value: string, slashes: number): { hosts: string[]; numeric: boolean; obfuscated: boolean } {
+  const rest = value.slice(slashes);
+  const authority = rest.split(/[/?#]/, 1)[0] ?? '';
+  const obfuscated = authority.includes('\\');
+  const clean = authority.replace(/\\/g, '');
+  const hosts: string[] = [];
+  let numeric = false;
+  const hostOf = (a: string) => (a.startsWith('[') ? a.slice(0, a.indexOf(']') + 1) : a.replace(/:\d*$/, ''));
+  try {
+    hosts.push(new URL(`http://${clean.replace(/%25|%(?=[\w-]*\])/g, '')}/`).hostname);
+  } catch {
+    const h = hostOf(clean.slice(clean.lastIndexOf('@') + 1));
+    if (/^(?:0x[0-9a-f]+|\d+)(?:\.(?:0x[0-9a-f]+|\d+))*$/i.test(h)) numeric = true;
+    hosts.push(h);
+  }
+  for (const m of value.matchAll(/@\s*(\[[0-9a-f:.%\w]+\]|[\w.-]+)/gi)) hosts.push(m[1]);
+  return { hosts, numeric, obfuscated };
+}
+
 /** A URL (or, for URL-ish parameter names, a bare host) pointing inside or at a non-HTTP scheme. */
 function ssrf(v: string, name: string | null): string | null {
   // The page the browser came from: a site on an internal address is not a request to reach one.
   if (name === 'referer' || name === 'origin') return null;
-  const value = v.trim();
+  // Leaves of a markup or form body, one per line.
+  if (v.includes('\n')) {
+    for (const line of v.split('\n', 64)) {
+      const hit = ssrfValue(line, name);
+      if (hit !== null) return hit;
+    }
+    return null;
+  }
+  return ssrfValue(v, name);
+}
+
+function ssrfValue(v: string, name: string | null): string | null {
+  let value = v.trim();
   if (value.length > 2048 || value.length < 3) return null;
+  // Java reads `url:file:///etc/passwd` as the URL after the prefix.
+  if (/^url:[a-z]/i.test(value)) value = value.slice(4);
   const scheme = SCHEME_VALUE.exec(value)?.[1]?.toLowerCase();
   if (scheme && DANGEROUS_SCHEMES.has(scheme)) return value.slice(0, 80);
-  if (scheme === 'http' || scheme === 'https' || value.startsWith('//')) {
-    let host: string;
-    try {
-      host = new URL(value.startsWith('//') ? `http:${value}` : value).hostname;
-    } catch {
-      return null;
-    }
-    return internalHost(host) ? value.slice(0, 80) : null;
+  if (scheme === 'data') return DATA_DOCUMENT.test(value) ? value.slice(0, 80) : null;
+  let slashes = value.startsWith('//') ? 2 : -1;
+  if (scheme && (SPECIAL_SCHEMES.has(scheme) || value.startsWith('//', scheme.length + 1))) {
+    // WHATWG URL parsers read `http:127.0.0.1` and `http:/\\host` as `http://host`.
+    slashes = scheme.length + 1;
+    while (value[slashes] === '/' || value[slashes] === '\\') slashes++;
+  }
+  if (slashes > 0) {
+    const { hosts, numeric, obfuscated } = urlHosts(value, slashes);
+    return numeric || obfuscated || hosts.some(internalHost) ? value.slice(0, 80) : null;
   }
   if (name && URLISH_NAME.test(name)) {
     const host = value.startsWith('[') ? value.slice(0, value.indexOf(']') + 1) : (value.split(/[/?#]/, 1)[0] ?? '').replace(/:\d+$/, '');
@@ -305,14 +495,15 @@ export const SIGNATURE_LIST: readonly SignatureLibrary[] = [
     lib('sqli', 'SQL injection: tautologies, UNION SELECT, stacked queries, time delays, comment truncation', true, SQLI_HINT, SQLI),
     lib('nosqli', 'NoSQL (MongoDB) operator injection: $ne/$gt/$where/$regex in keys or values', true, /\$|\bdb\.|return|this\./, NOSQLI),
     lib('xss', 'Cross-site scripting: script tags, event handlers, javascript: URLs', true, /[<>:(]|javascript|on\w+\s*=/i, XSS),
-    lib('cmd', 'OS command injection: separators followed by shell commands, $(…), backticks', true, CMD_HINT, CMD),
-    lib('traversal', 'Path traversal and local file inclusion: ../, encoded dots, /etc/passwd, win.ini', true, /\.\.|0x|etc\/|proc\/|win|boot\.ini|[a-z]:\\|\.ht|\.git|\.ssh|\.aws|\x00/i, TRAVERSAL),
+    lib('ldap', 'LDAP filter injection: values that close the filter and open their own ((uid=*), (|, )!(…)', true, /\)[\s]*[(|&!]/, LDAP),
+    lib('cmd', 'OS command injection: command lines after separators or alone, $(…), backticks, globbing and quoting evasions, Windows batch', true, CMD_HINT, cmd),
+    lib('traversal', 'Path traversal and local file inclusion: ../, encoded dots, system files (/etc/passwd, /proc/, /sys/, win.ini), credentials in hidden files and directories', true, /\.\.|0x|etc\/|proc\/|sys\/|var\/log|win|boot\.ini|[a-z]:\\|(?:^|[\\/=\s])\.[a-z]|@(?:fs|id)\/|\.log|\.sql\.|\x00/i, traversal),
     lib('ssti', 'Server-side template and expression-language injection ({{7*7}}, ${…}, OGNL, SpEL)', true, /[{%#@_]|\$\{|freemarker|class\.|getRuntime/i, SSTI),
     lib('jndi', 'Log4Shell / JNDI lookups (${jndi:ldap://…}) including nested obfuscations', true, /\$\{/, JNDI),
-    lib('code', 'Code injection: PHP wrappers and functions, prototype pollution, Node/Python/Ruby eval', true, /[<$(:_]|proto|constructor|require|process|Runtime|ProcessBuilder|Kernel|ObjectSpace/i, CODE),
-    lib('crlf', 'CRLF / HTTP response splitting: encoded line breaks followed by header names', true, /[\r\n]|%0[da]/i, CRLF),
-    lib('rfi', 'Remote file inclusion: parameter values that are URLs to raw IPs or scripts', false, /^(?:https?|ftps?):\/\//i, (v, n) => (ssrf(v, n) === null ? RFI(v) : null)),
-    lib('ssrf', 'URL-valued parameters pointing at loopback, private, link-local or metadata addresses, or non-HTTP schemes', true, /^\s*(?:[a-z][a-z0-9+.-]{1,15}:|\/\/|\d{1,3}\.\d|\[|[0-9a-f]*:[0-9a-f]*:|localhost|metadata|instance-data|[\w.-]+\.(?:local|internal))/i, ssrf),
+    lib('code', 'Code injection: PHP tags, wrappers, functions and variable calls, php.ini directives, runnable uploads, prototype pollution, Node/Perl/Python/Ruby eval', true, /[<$(:_[{=]|proto|constructor|require|process|Runtime|ProcessBuilder|Kernel|ObjectSpace|module|\.\s*ph|sess_|wp-config|\.boto|htaccess|user\.ini/i, code),
+    lib('crlf', 'CRLF injection: line breaks followed by header names (response splitting), whole requests (smuggling) or mail protocol commands', true, /[\r\n]|%0[da]|HTTP\/\d/i, crlf),
+    lib('rfi', 'Remote file inclusion: parameter values that are URLs to raw IPs or scripts, or URLs in path/include-named parameters', true, /(?:https?|ftps?):\/\//i, rfi),
+    lib('ssrf', 'URL-valued parameters pointing at loopback, private, link-local or metadata addresses (however spelled), or non-HTTP schemes', true, /^\s*(?:[a-z][\w+.-]{1,15}:|\/\/|\d{1,3}\.\d|\[|[0-9a-f]*:[0-9a-f]*:|localhost|metadata|instance-data|ip6?-|ipv6-|[\w.-]+\.(?:local|internal|me))|\n/im, ssrf),
     lib('scanner-ua', 'User agents of vulnerability scanners and attack tools', false, null, (v) => SCANNER_UA.exec(v)?.[0] ?? null),
     lib('probe-path', 'Paths scanners guess: /.env, /.git/config, /wp-admin, /actuator, /phpmyadmin…', false, null, (v) => PROBE_PATH.exec(v)?.[0] ?? null),
     lib('card-number', 'Payment card numbers (valid issuer prefix and Luhn checksum)', false, CARD_HINT, cardNumber),
@@ -333,8 +524,10 @@ export const SIGNATURES: ReadonlyMap<string, SignatureLibrary> = new Map(SIGNATU
  * no base64 token that decodes to text, none of the keywords the libraries need. Most API values
  * are like this, and skipping them is most of the engine's speed.
  */
-const PLAIN_BUT = /class|\.\.|__|\/\/|0x|union|select|sleep|benchmark|waitfor|schema|exec|drop|insert|delete|update|win|boot\.ini|etc\/|bin\/|proc\/|passwd|cmd|powershell|wget|curl|proto|constructor|process|runtime|objectspace|kernel|localhost|metadata|internal|instance-data|^\d+\.\d+\.\d+/i;
+const PLAIN_BUT = /(?:^|\/)\.[a-z]|sys\/|var\/log|@(?:fs|id)\/|\.log$|\.sql\.|\.local\b|localtest|lvh\.me|ip6-|ipv6-|\.\s*ph(?:p|tml|ar|t)|sess_|wp-config|\.boto|class|\.\.|__|\/\/|0x|union|select|sleep|benchmark|waitfor|schema|exec|drop|insert|delete|update|win|boot\.ini|etc\/|bin\/|proc\/|passwd|cmd|powershell|wget|curl|proto|constructor|process|runtime|objectspace|kernel|localhost|metadata|internal|instance-data|^\d+\.\d+\.\d+/i;
 const MAX_PLAIN = 300;
+/** Command lines made of plain characters only (`time sh -c whoami`, `cscli alerts list`, `IF EXIST x ECHO y`). */
+const PLAIN_COMMAND = new RegExp(String.raw`^\s*${CMD_WRAPPER}|\b(?:${CMD_STRONG})\b|^\s*${CMD_PATH}(?:${CMD_WORDS})\s+(?:-|\.?/|\d{1,3}(?:\.\d{1,3}){3})|\bif\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel|cmdextversion)\b`, 'i');
 
 /** Characters a plain value may hold: letters, digits, space and . _ @ - / */
 const PLAIN_CHAR = new Uint8Array(128);
@@ -365,7 +558,7 @@ export function isPlainValue(value: string): boolean {
   if (chars !== 2) return chars === 1;
   let plain = plainCache.get(value);
   if (plain === undefined) {
-    plain = !PLAIN_BUT.test(value) && (value.length < 12 || !hasReadableBase64(value));
+    plain = !PLAIN_BUT.test(value) && !PLAIN_COMMAND.test(value) && (value.length < 12 || !hasReadableBase64(value));
     if (plainCache.size >= 50_000) plainCache.clear();
     plainCache.set(value, plain);
   }

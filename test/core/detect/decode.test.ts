@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { base64Decode, decodeVariants, htmlDecode, unicodeDecode, urlDecode } from '../../../src/core/detect/decode.ts';
+import { base64Decode, compatibilityFold, decodeVariants, formLeaves, htmlDecode, markupLeaves, unicodeDecode, urlDecode } from '../../../src/core/detect/decode.ts';
 
 describe('decoding layers', () => {
   it('url-decodes byte-wise and survives malformed escapes', () => {
@@ -13,6 +13,7 @@ describe('decoding layers', () => {
     expect(unicodeDecode('%u003Cscript%u003E')).toBe('<script>');
     expect(unicodeDecode('\\u0027 OR 1=1')).toBe("' OR 1=1");
     expect(unicodeDecode('\\x2e\\x2e/')).toBe('../');
+    expect(unicodeDecode(';\\n.shell id')).toBe(';\n.shell id');
     expect(htmlDecode('&lt;img src=x onerror=alert(1)&gt;')).toBe('<img src=x onerror=alert(1)>');
     expect(htmlDecode('&#60;&#x3c;&unknown;')).toBe('<<&unknown;');
     expect(unicodeDecode('%uD800%u110000')).not.toContain('\uFFFD\uFFFD\uFFFD');
@@ -31,6 +32,20 @@ describe('decoding layers', () => {
     const b64url = encodeURIComponent(Buffer.from(inner).toString('base64'));
     expect(decodeVariants(b64url)).toContain(inner);
     expect(decodeVariants('UN/**/ION SEL/**/ECT')).toContain('UN ION SEL ECT');
+  });
+
+  it('reads markup documents and raw form bodies leaf by leaf', () => {
+    expect(markupLeaves('<?xml version="1.0"?><root><a probe="&#10;;cat /etc/passwd">x &amp; y</a></root>')).toBe('1.0\n\n;cat /etc/passwd\nx & y');
+    expect(markupLeaves('a < b and c > d')).toBeNull();
+    expect(formLeaves('cmd=%3Bid&x=1')).toBe('%3Bid\n1');
+    expect(formLeaves('just text = here')).toBeNull();
+    expect(decodeVariants('code=cat /etc/passwd')).toContain('cat /etc/passwd');
+  });
+
+  it('folds Unicode compatibility forms', () => {
+    expect(compatibilityFold('ⓛⓞⓒⓐⓛⓗⓞⓢⓣ')).toBe('localhost');
+    expect(compatibilityFold('①②⑦.⓪.⓪.①')).toBe('127.0.0.1');
+    expect(decodeVariants('http://①②⑦.⓪.⓪.①/')).toContain('http://127.0.0.1/');
   });
 
   it('bounds work on hostile input', () => {
