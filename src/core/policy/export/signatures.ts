@@ -6,8 +6,9 @@
  *
  * The regexes are a condensed, enforcer-portable subset of each library: they run on the
  * URL-decoded, lower-cased value and use only syntax PCRE, RE2 (Coraza, OPA, Go) and AWS WAF
- * all accept (no lookaround, no backreferences, no capturing groups). test/core/policy checks
- * every regex against the library it stands for: the same payloads must hit both.
+ * all accept (no lookaround, no backreferences, no capturing groups). They catch fewer evasions
+ * than the libraries: test/core/policy/signature-exports.test.ts checks each against its
+ * library's test payloads (never a look-alike the library lets through) and pins what it catches.
  */
 
 export interface SignatureExport {
@@ -51,7 +52,9 @@ const EXPORTS: SignatureExport[] = [
     library: 'code',
     regex: String.raw`<\?(?:php|=)|\b(?:php|phar|expect|glob|zlib|compress\.zlib)://|\b(?:system|passthru|shell_exec|popen|proc_open|pcntl_exec|eval|assert|create_function|base64_decode|file_get_contents|file_put_contents|unserialize|phpinfo)\s*\(|\$_(?:get|post|request|cookie|server|files|env|session)\b|__proto__|\bconstructor\s*(?:\.|\[\s*['"]?)prototype\b|\bchild_process\b|\bprocess\.(?:mainmodule|binding)\b|\b(?:__import__|os\.system|os\.popen)\s*\(|\bjava\.lang\.runtime\b|\bruntime\.getruntime\b|\bprocessbuilder\b`,
   },
-  { library: 'crlf', regex: String.raw`[\r\n]\s*(?:set-cookie|location|content-(?:type|length)|transfer-encoding|http/\d(?:\.\d)?\s+\d{3})\s*[:\s]` },
+  // Not Content-Type: every multipart body has it after a line break, and enforcers see those raw.
+  { library: 'crlf', regex: String.raw`[\r\n]\s*(?:set-cookie|location|refresh|content-length|transfer-encoding|http/\d(?:\.\d)?\s+\d{3})\s*[:\s]` },
+  { library: 'ldap', regex: String.raw`(?:^|\n)[^()\n]*\)+[ \t]*[(|&!][ \t(|&!]*(?:$|\n|\)|[\w*-]+[ \t]*[~<>]?=)` },
   { library: 'rfi', regex: String.raw`^(?:https?|ftps?)://(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?/\S*|^(?:https?|ftps?)://\S+\.(?:php|phtml|txt|inc|sh|pl|py|jsp|asp)\??$` },
   {
     library: 'ssrf',
