@@ -642,7 +642,11 @@ export class ExchangeView {
       default:
         throw new Error(`unknown signature target ${kind}`);
     }
-    return out;
+    if (out.length !== 0) return out;
+    // Nothing to scan (most requests carry no cookie or body): the shared empty list, whose results
+    // (no hit, for every library) are worked out once, not per exchange.
+    this._sharedKinds |= 1 << KIND_INDEX[kind];
+    return NO_TARGETS;
   }
 
   /** The value of a named field (see FIELD_NAMES); lists for multi-valued fields. */
