@@ -139,7 +139,7 @@ export function createEngine(pack: RulePack, opts: EngineOptions = {}): Engine {
       if (tracing) opts.trace!.onTrace({ rule: w.spec.id, matched: fired, ...w.explain(v, fired) });
     }
     for (const m of models) {
-      const what = m.push(v);
+      const what = m.push(v, tracing);
       if (tracing) opts.trace!.onTrace({ rule: m.spec.id, lookedAt: what !== null, matched: false, reason: what ?? 'not the kind of request this rule learns from' });
     }
     if (now >= nextSweep) {
