@@ -37,6 +37,7 @@ const ROLE_CLAIMS = ['role', 'roles', 'groups', 'cognito:groups', 'scope', 'scp'
 
 /** Bodies up to this size that are pure ASCII are read without a Buffer round trip (speed). */
 const SMALL_ASCII = 512;
+const ASCII_DECODER = new TextDecoder();
 
 function decodeText(b: Uint8Array | null, max = MAX_BODY_SCAN): string | null {
   if (!b || b.length === 0) return null;
@@ -48,7 +49,9 @@ function decodeText(b: Uint8Array | null, max = MAX_BODY_SCAN): string | null {
         break;
       }
     }
-    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
+    // (TextDecoder's ASCII path is several times faster than String.fromCharCode.apply, which
+    // copies the bytes into an argument list first; for ASCII the two agree, BOMs being non-ASCII.)
+    if (ascii) return ASCII_DECODER.decode(b);
   }
   return Buffer.from(b.buffer, b.byteOffset, Math.min(b.length, max)).toString('utf8');
 }
