@@ -19,8 +19,11 @@ import { MAX_REQUEST_IDS, type BehaviourRuleSpec, type Finding, type GroupPart }
 
 export interface Model {
   readonly spec: BehaviourRuleSpec;
-  /** Learns from one exchange; returns what it made of it (explain), or null when not applicable. */
-  push(v: ExchangeView): string | null;
+  /**
+   * Learns from one exchange; returns null when not applicable, else (when `explain`) what it made
+   * of it. Without `explain` the sentence is not built (push runs for every exchange): any non-null.
+   */
+  push(v: ExchangeView, explain: boolean): string | null;
   judge(): Finding[];
 }
 
@@ -30,6 +33,9 @@ const str = (p: Params, k: string, d: string): string => (typeof p[k] === 'strin
 const re = (p: Params, k: string, d: string): RegExp => new RegExp(str(p, k, d), 'i');
 
 const ACTOR: GroupPart[] = ['actor', 'endpoint'];
+
+/** What push returns for an applicable exchange when no explanation was asked for. */
+const LEARNED = 'learned';
 const ENDPOINT: GroupPart[] = ['endpoint'];
 
 /** A Set that stops growing at `cap` (we only ever need to know "at least cap"). */
@@ -188,7 +194,7 @@ class ObjectOwnership implements Model {
     } else if (cur !== principal && cur !== SHARED) this.owners.set(obj, SHARED);
   }
 
-  push(v: ExchangeView): string | null {
+  push(v: ExchangeView, explain: boolean): string | null {
     const principal = v.e.principal;
     if (!principal || !this.filter.test(v, null)) return null;
     const { resources, own } = templateInfo(v.template);
@@ -206,7 +212,7 @@ class ObjectOwnership implements Model {
             learned++;
           }
         });
-        if (learned) return `learned ${learned} object id(s) issued to ${principal}`;
+        if (learned) return explain ? `learned ${learned} object id(s) issued to ${principal}` : LEARNED;
       }
     }
     if (resources.length === 0) return 'no object id in the path';
@@ -320,7 +326,7 @@ class RoleFunctions implements Model {
     this.privileged = re(spec.params, 'privilegedPath', '/(?:admin|administrator|internal|manage(?:ment)?|staff|superuser|sudo|ops|debug|system|root|backoffice|console)(?:/|$)');
   }
 
-  push(v: ExchangeView): string | null {
+  push(v: ExchangeView, explain: boolean): string | null {
     const principal = v.e.principal;
     if (!principal || !this.filter.test(v, null)) return null;
     const role = v.role ?? 'authenticated';
@@ -339,15 +345,15 @@ class RoleFunctions implements Model {
       addCapped(r, principal, this.minReaders);
     }
     let callers = st.calls.get(fn);
-    if (callers === null) return `${role} callers commonly use ${fn}`;
+    if (callers === null) return explain ? `${role} callers commonly use ${fn}` : LEARNED;
     if (!callers) st.calls.set(fn, (callers = new Map()));
     const inc = incidentFor(callers, principal, v, ACTOR);
     addView(inc, v);
     if (callers.size > this.maxPrincipals) {
       st.calls.set(fn, null);
-      return `${role} callers commonly use ${fn}`;
+      return explain ? `${role} callers commonly use ${fn}` : LEARNED;
     }
-    return `${callers.size} ${role} principal(s) so far call ${fn}; judged at the end of the run`;
+    return explain ? `${callers.size} ${role} principal(s) so far call ${fn}; judged at the end of the run` : LEARNED;
   }
 
   judge(): Finding[] {
@@ -417,7 +423,7 @@ class RequestProperties implements Model {
     return out;
   }
 
-  push(v: ExchangeView): string | null {
+  push(v: ExchangeView, explain: boolean): string | null {
     if (!this.filter.test(v, null)) return null;
     const props = this.properties(v);
     if (props.size === 0) return 'no body properties';
@@ -439,7 +445,7 @@ class RequestProperties implements Model {
       // Sent by several actors: a normal property of this endpoint, stop tracking who sends it.
       if (senders.size > this.maxActors) ep.props.set(p, null);
     }
-    return `recorded ${props.size} propert${props.size === 1 ? 'y' : 'ies'}; rarity judged at the end of the run`;
+    return explain ? `recorded ${props.size} propert${props.size === 1 ? 'y' : 'ies'}; rarity judged at the end of the run` : LEARNED;
   }
 
   /**
@@ -537,7 +543,7 @@ class ResponseExposure implements Model {
     this.maxKeys = maxKeys;
   }
 
-  push(v: ExchangeView): string | null {
+  push(v: ExchangeView, explain: boolean): string | null {
     if (!v.succeeded || !this.filter.test(v, null)) return null;
     // Cheap look at the raw text before parsing: most responses name no personal field at all.
     const text = v.responseText;
@@ -556,7 +562,7 @@ class ResponseExposure implements Model {
     if (found.size === 0) return 'no personal-data fields in the response';
     for (const f of found) addCapped(ep.fields, f, 64);
     addView(ep.inc, v);
-    return `${found.size} personal-data field(s) in the response; compared with peer endpoints at the end of the run`;
+    return explain ? `${found.size} personal-data field(s) in the response; compared with peer endpoints at the end of the run` : LEARNED;
   }
 
   judge(): Finding[] {
@@ -625,12 +631,12 @@ class Shadow implements Model {
     this.compiled = compiled;
   }
 
-  push(v: ExchangeView): string | null {
+  push(v: ExchangeView, explain: boolean): string | null {
     if (!this.compiled) return 'no published spec given: shadow endpoints are not judged';
     if (!this.filter.test(v, null)) return null;
     const op = matchSpec(this.compiled, v.e.method, v.e.path);
-    if (op) return `documented as ${op.method} ${op.pathTemplate}`;
-    return this.table.add(v) ? `${v.e.method} ${v.template} is not in the published spec` : 'not served (no response or 404/405)';
+    if (op) return explain ? `documented as ${op.method} ${op.pathTemplate}` : LEARNED;
+    return this.table.add(v) ? (explain ? `${v.e.method} ${v.template} is not in the published spec` : LEARNED) : 'not served (no response or 404/405)';
   }
 
   judge(): Finding[] {
@@ -657,13 +663,13 @@ class Zombie implements Model {
     this.compiled = compiled;
   }
 
-  push(v: ExchangeView): string | null {
+  push(v: ExchangeView, explain: boolean): string | null {
     if (!this.filter.test(v, null)) return null;
     const ep = this.table.add(v);
     if (!ep) return 'not served (no response or 404/405)';
     const op = this.compiled ? matchSpec(this.compiled, v.e.method, v.e.path) : null;
     if (op?.deprecated && !this.deprecated.has(v.endpointKey)) this.deprecated.set(v.endpointKey, { ...ep, op: `${op.method} ${op.pathTemplate}` });
-    if (op?.deprecated) return `served, and the spec marks ${op.method} ${op.pathTemplate} deprecated`;
+    if (op?.deprecated) return explain ? `served, and the spec marks ${op.method} ${op.pathTemplate} deprecated` : LEARNED;
     return VERSION_IN_PATH.test(v.template) ? 'versioned endpoint recorded; compared with newer versions at the end of the run' : 'served; not deprecated in the spec';
   }
 

@@ -10,7 +10,7 @@
 import type { StoredExchange } from '../model/exchange.ts';
 import { createModel, type Model } from './behaviour.ts';
 import { ExchangeView, ScanPlan } from './fields.ts';
-import { addView, compareFindings, groupKey, IncidentBook, newIncident, toFinding, type Incident } from './incidents.ts';
+import { addView, compareFindings, grouping, IncidentBook, keyIn, newIncident, toFinding, type Grouping, type Incident } from './incidents.ts';
 import { compilePredicate, mayHold, planSignatures, type Predicate, type SignatureHit } from './predicates.ts';
 import { compileSpec } from './spec.ts';
 import { defaultTemplateOf } from './template.ts';
@@ -34,6 +34,7 @@ interface MatchRuntime {
   spec: MatchRuleSpec;
   pred: Predicate;
   book: IncidentBook;
+  grouping: Grouping;
 }
 
 export function createEngine(pack: RulePack, opts: EngineOptions = {}): Engine {
@@ -53,7 +54,7 @@ export function createEngine(pack: RulePack, opts: EngineOptions = {}): Engine {
     } else planSignatures(r.filter, plan);
   }
   for (const r of enabled) {
-    if (r.kind === 'match') matches.push({ spec: r, pred: compilePredicate(r.match), book: new IncidentBook(r.gapMs) });
+    if (r.kind === 'match') matches.push({ spec: r, pred: compilePredicate(r.match), book: new IncidentBook(r.gapMs), grouping: grouping(r.group) });
     else if (r.kind === 'window') windows.push(new WindowRule(r, maxKeys));
     else models.push(createModel(r, maxKeys, compiledSpec));
   }
@@ -124,7 +125,7 @@ export function createEngine(pack: RulePack, opts: EngineOptions = {}): Engine {
         opts.trace!.onTrace({ rule: m.spec.id, lookedAt: true, matched, reason: matched ? (hit ? `${hit.library} signature in ${hit.where}: ${hit.snippet}` : `${m.pred.text} holds`) : (m.pred.whyNot(v) ?? 'no match') });
       }
       if (!matched) continue;
-      const key = groupKey(v, m.spec.group);
+      const key = keyIn(v, m.grouping);
       let inc = m.book.get(key);
       if (!inc) {
         inc = newIncident(key, v, m.spec.group);
@@ -139,7 +140,7 @@ export function createEngine(pack: RulePack, opts: EngineOptions = {}): Engine {
       if (tracing) opts.trace!.onTrace({ rule: w.spec.id, matched: fired, ...w.explain(v, fired) });
     }
     for (const m of models) {
-      const what = m.push(v);
+      const what = m.push(v, tracing);
       if (tracing) opts.trace!.onTrace({ rule: m.spec.id, lookedAt: what !== null, matched: false, reason: what ?? 'not the kind of request this rule learns from' });
     }
     if (now >= nextSweep) {

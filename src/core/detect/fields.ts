@@ -37,6 +37,7 @@ const ROLE_CLAIMS = ['role', 'roles', 'groups', 'cognito:groups', 'scope', 'scp'
 
 /** Bodies up to this size that are pure ASCII are read without a Buffer round trip (speed). */
 const SMALL_ASCII = 512;
+const ASCII_DECODER = new TextDecoder();
 
 function decodeText(b: Uint8Array | null, max = MAX_BODY_SCAN): string | null {
   if (!b || b.length === 0) return null;
@@ -48,7 +49,9 @@ function decodeText(b: Uint8Array | null, max = MAX_BODY_SCAN): string | null {
         break;
       }
     }
-    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
+    // (TextDecoder's ASCII path is several times faster than String.fromCharCode.apply, which
+    // copies the bytes into an argument list first; for ASCII the two agree, BOMs being non-ASCII.)
+    if (ascii) return ASCII_DECODER.decode(b);
   }
   return Buffer.from(b.buffer, b.byteOffset, Math.min(b.length, max)).toString('utf8');
 }
@@ -207,11 +210,22 @@ interface HeaderNode {
 let headerLists: HeaderNode = { list: NO_TARGETS, next: null };
 let headerListCount = 0;
 
-function sharedHeaderList(targets: Target[]): Target[] | null {
+/** The header targets of a request's scanned headers (names lower-cased). */
+function scannedHeaders(headers: readonly Header[]): Target[] {
+  const out: Target[] = [];
+  for (const [n, v] of headers) if (v && !BORING_HEADERS.has(n)) out.push(headerTarget(n, v));
+  return out;
+}
+
+/** The shared list of a request's scanned header targets (walked without building a list), or null when it cannot be shared. */
+function sharedHeaderList(headers: readonly Header[]): Target[] | null {
   let node = headerLists;
-  for (const t of targets) {
+  for (let i = 0; i < headers.length; i++) {
+    const [n, v] = headers[i];
+    if (!v || BORING_HEADERS.has(n)) continue;
     // Long values are not memoised (a new target each time): such a list cannot be shared.
-    if (t.results === null) return null;
+    if (v.length > 512) return null;
+    const t = headerTarget(n, v);
     const next = (node.next ??= new Map());
     let child = next.get(t);
     if (child === undefined) next.set(t, (child = { list: null, next: null }));
@@ -222,10 +236,14 @@ function sharedHeaderList(targets: Target[]): Target[] | null {
       headerLists = { list: NO_TARGETS, next: null };
       headerListCount = 0;
     }
-    node.list = targets;
+    node.list = scannedHeaders(headers);
   }
   return node.list;
 }
+
+/** Short response bodies repeat (`{"ok":true}`, error documents): their target lists, and so their scan results, are shared. */
+const responseBodyTargets = new Memo<Target[]>(5_000);
+const responseBodyTarget = (text: string): Target => ({ where: 'response body', name: null, value: text, plain: false, repeats: false });
 
 const userAgentTargets = new Memo<Target[]>(5_000);
 
@@ -324,6 +342,29 @@ function endpointKeyOf(host: string, method: string, template: string): string {
   return key;
 }
 
+const NO_LIBRARIES: readonly SignatureLibrary[] = [];
+
+/** The libraries of `libs` not yet run on a row (the list itself when none has been: no copy). */
+function unscanned(row: ScanRow, libs: readonly SignatureLibrary[]): readonly SignatureLibrary[] {
+  for (let i = 0; i < libs.length; i++) if (row[libs[i].index] !== undefined) return libs.filter((l) => row[l.index] === undefined);
+  return libs;
+}
+
+/** Runs the libraries still open on a row over target `t` (number `i` of its kind); returns how many hit. */
+function scanTarget(t: Target, i: number, row: ScanRow, libs: readonly SignatureLibrary[], variantsOf: (v: string) => readonly string[]): number {
+  let hits = 0;
+  for (let j = 0; j < libs.length; j++) {
+    const lib = libs[j];
+    if (row[lib.index] !== undefined) continue;
+    const snippet = t.repeats ? testSignatureCached(lib, t.value, t.name, variantsOf, t.plain, t.results!) : testSignature(lib, t.value, t.name, variantsOf, t.plain);
+    if (snippet !== null) {
+      row[lib.index] = { index: i, library: lib.name, where: t.name ? `${t.where} ${t.name}` : t.where, name: t.name, snippet };
+      hits++;
+    }
+  }
+  return hits;
+}
+
 export class ExchangeView {
   readonly e: StoredExchange;
   readonly template: string;
@@ -337,6 +378,7 @@ export class ExchangeView {
   private _username: string | null | undefined = undefined;
   private _role: string | null | undefined = undefined;
   private _variants: Map<string, string[]> | null = null;
+  private _variantsOf: ((value: string) => readonly string[]) | null = null;
   private _targets: (Target[] | undefined)[] | null = null;
   /** Bits per target kind: scanned with every planned library (checked), and none hit (clean). */
   private _checkedKinds = 0;
@@ -542,29 +584,23 @@ export class ExchangeView {
     const known = row[library.index];
     if (known !== undefined) return known;
     const planned = this.plan?.libraries(k);
-    const wanted = planned && (library.decode ? planned.decoding : planned.plain).includes(library) ? planned : library.decode ? { plain: [], decoding: [library] } : { plain: [library], decoding: [] };
-    this.scan(kind, row, wanted.plain.filter((l) => row[l.index] === undefined), wanted.decoding.filter((l) => row[l.index] === undefined));
+    if (planned !== undefined && (library.decode ? planned.decoding : planned.plain).includes(library)) this.scan(kind, row, unscanned(row, planned.plain), unscanned(row, planned.decoding));
+    else if (library.decode) this.scan(kind, row, NO_LIBRARIES, [library]);
+    else this.scan(kind, row, [library], NO_LIBRARIES);
     return row[library.index] ?? null;
   }
 
-  private scan(kind: string, row: ScanRow, plain: SignatureLibrary[], decoding: SignatureLibrary[]): void {
+  private scan(kind: string, row: ScanRow, plain: readonly SignatureLibrary[], decoding: readonly SignatureLibrary[]): void {
     const targets = this.targets(kind);
     let open = plain.length + decoding.length;
-    const variantsOf = (s: string) => this.variants(s);
+    const variantsOf = (this._variantsOf ??= (s: string) => this.variants(s));
     for (let i = 0; i < targets.length && open > 0; i++) {
       const t = targets[i];
       if (!t.value) continue;
       if (t.repeats && t.results === undefined) t.results = repeatedValueResults(t.value, t.name);
-      // Plain values cannot match a decoding library; every other library sees every value.
-      const libs = t.plain || decoding.length === 0 ? plain : plain.length === 0 ? decoding : [...plain, ...decoding];
-      for (const lib of libs) {
-        if (row[lib.index] !== undefined) continue;
-        const snippet = t.repeats ? testSignatureCached(lib, t.value, t.name, variantsOf, t.plain, t.results!) : testSignature(lib, t.value, t.name, variantsOf, t.plain);
-        if (snippet !== null) {
-          row[lib.index] = { index: i, library: lib.name, where: t.name ? `${t.where} ${t.name}` : t.where, name: t.name, snippet };
-          open--;
-        }
-      }
+      open -= scanTarget(t, i, row, plain, variantsOf);
+      // Plain values cannot match a decoding library.
+      if (!t.plain && decoding.length !== 0) open -= scanTarget(t, i, row, decoding, variantsOf);
     }
     for (const lib of plain) if (row[lib.index] === undefined) row[lib.index] = null;
     for (const lib of decoding) if (row[lib.index] === undefined) row[lib.index] = null;
@@ -573,7 +609,7 @@ export class ExchangeView {
   /** Named values a payload could hide in, per target kind (path, query, headers, cookies, body…). */
   targets(kind: string): Target[] {
     const i = targetKindIndex(kind);
-    const table = (this._targets ??= []);
+    const table = (this._targets ??= new Array<Target[] | undefined>(TARGET_KINDS.length).fill(undefined));
     return (table[i] ??= this.computeTargets(kind));
   }
 
@@ -591,9 +627,8 @@ export class ExchangeView {
         out.push(target('url', null, e.path + e.query, false));
         break;
       case 'headers': {
-        for (const [n, v] of this.requestHeaders) if (v && !BORING_HEADERS.has(n)) out.push(headerTarget(n, v));
-        const list = out.length === 0 ? NO_TARGETS : sharedHeaderList(out);
-        if (list === null) return out;
+        const list = sharedHeaderList(this.requestHeaders);
+        if (list === null) return scannedHeaders(this.requestHeaders);
         this._sharedKinds |= 1 << KIND_INDEX.headers;
         return list;
       }
@@ -633,7 +668,11 @@ export class ExchangeView {
       case 'response.body': {
         // No decoding library reads responses: skip the plain check.
         const t = this.responseText;
-        if (t) out.push({ where: 'response body', name: null, value: t, plain: false, repeats: false });
+        if (t && t.length <= 512) {
+          this._sharedKinds |= 1 << KIND_INDEX['response.body'];
+          return responseBodyTargets.get(t, (x) => [responseBodyTarget(x)]);
+        }
+        if (t) out.push(responseBodyTarget(t));
         break;
       }
       case 'response.headers':
@@ -642,7 +681,11 @@ export class ExchangeView {
       default:
         throw new Error(`unknown signature target ${kind}`);
     }
-    return out;
+    if (out.length !== 0) return out;
+    // Nothing to scan (most requests carry no cookie or body): the shared empty list, whose results
+    // (no hit, for every library) are worked out once, not per exchange.
+    this._sharedKinds |= 1 << KIND_INDEX[kind];
+    return NO_TARGETS;
   }
 
   /** The value of a named field (see FIELD_NAMES); lists for multi-valued fields. */

@@ -32,30 +32,35 @@ export interface Incident {
  * kept on the view per grouping (a small array indexed by the grouping's number).
  */
 export function groupKey(v: ExchangeView, parts: readonly GroupPart[]): string {
-  const g = grouping(parts);
+  return keyIn(v, grouping(parts));
+}
+
+/** groupKey with the grouping looked up once (rules keep theirs: no look-up per exchange). */
+export function keyIn(v: ExchangeView, g: Grouping): string {
   const memo = (v.groupKeys ??= []);
   let k = memo[g.index];
   if (k === undefined) {
-    k = computeGroupKey(v, parts, g.text);
+    k = computeGroupKey(v, g.parts, g.text);
     memo[g.index] = k;
   }
   return k;
 }
 
-interface Grouping {
+export interface Grouping {
   /** Same for every parts list with the same text (rules that group alike share keys). */
   index: number;
   text: string;
+  parts: readonly GroupPart[];
 }
 const groupings = new WeakMap<readonly GroupPart[], Grouping>();
 const groupingIndex = new Map<string, number>();
-function grouping(parts: readonly GroupPart[]): Grouping {
+export function grouping(parts: readonly GroupPart[]): Grouping {
   let g = groupings.get(parts);
   if (g === undefined) {
     const text = parts.join(',');
     let index = groupingIndex.get(text);
     if (index === undefined) groupingIndex.set(text, (index = groupingIndex.size));
-    groupings.set(parts, (g = { index, text }));
+    groupings.set(parts, (g = { index, text, parts }));
   }
   return g;
 }

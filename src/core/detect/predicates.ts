@@ -145,7 +145,11 @@ export function compilePredicate(spec: PredicateSpec): Predicate {
     const parts = spec.all.map(compilePredicate);
     return {
       text: parts.map((p) => p.text).join(' and '),
-      test: (v, hits) => parts.every((p) => p.test(v, hits)),
+      test: (v, hits) => {
+        // Loops, not every(): no closure allocated per exchange.
+        for (let i = 0; i < parts.length; i++) if (!parts[i].test(v, hits)) return false;
+        return true;
+      },
       whyNot: (v) => {
         for (const p of parts) {
           const r = p.whyNot(v);
@@ -159,7 +163,10 @@ export function compilePredicate(spec: PredicateSpec): Predicate {
     const parts = spec.any.map(compilePredicate);
     return {
       text: `(${parts.map((p) => p.text).join(' or ')})`,
-      test: (v, hits) => parts.some((p) => p.test(v, hits)),
+      test: (v, hits) => {
+        for (let i = 0; i < parts.length; i++) if (parts[i].test(v, hits)) return true;
+        return false;
+      },
       whyNot: (v) => (parts.some((p) => p.test(v, null)) ? null : `none of ${parts.length} alternatives held: ${parts.map((p) => p.whyNot(v)).join('; ')}`),
     };
   }

@@ -76,10 +76,20 @@ export function defaultTemplateOf(e: StoredExchange): string {
 
 /** Values of the path segments a template replaced with a {placeholder}, in order. */
 export function pathParams(path: string, template: string): string[] {
-  const a = path.split('/');
-  const t = template.split('/');
+  // Walks both strings segment by segment (no split: only the values are allocated).
   const out: string[] = [];
-  if (a.length !== t.length) return out;
-  for (let i = 0; i < t.length; i++) if (t[i].startsWith('{') && t[i].endsWith('}')) out.push(a[i]);
-  return out;
+  let p = 0;
+  let t = 0;
+  for (;;) {
+    const pSlash = path.indexOf('/', p);
+    const tSlash = template.indexOf('/', t);
+    // Different numbers of segments: the template is not of this path.
+    if ((pSlash === -1) !== (tSlash === -1)) return [];
+    const pEnd = pSlash === -1 ? path.length : pSlash;
+    const tEnd = tSlash === -1 ? template.length : tSlash;
+    if (tEnd > t && template.charCodeAt(t) === 123 && template.charCodeAt(tEnd - 1) === 125) out.push(path.slice(p, pEnd));
+    if (pSlash === -1) return out;
+    p = pSlash + 1;
+    t = tSlash + 1;
+  }
 }

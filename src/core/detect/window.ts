@@ -5,7 +5,7 @@
  * bounded by the number of active keys, not by the traffic.
  */
 import { fieldAccessor, type ExchangeView } from './fields.ts';
-import { addToIncident, addView, formatDuration, groupKey, IncidentBook, newIncident, type Incident } from './incidents.ts';
+import { addToIncident, addView, formatDuration, grouping, IncidentBook, keyIn, newIncident, type Grouping, type Incident } from './incidents.ts';
 import { ALWAYS, compilePredicate, type Predicate } from './predicates.ts';
 import type { FieldValue, WindowRuleSpec } from './types.ts';
 
@@ -86,9 +86,11 @@ export class WindowRule {
   private readonly horizon: number;
   private readonly distinctOf: ((v: ExchangeView) => FieldValue) | null;
   private readonly distinctOf2: ((v: ExchangeView) => FieldValue) | null;
+  private readonly grouping: Grouping;
 
   constructor(spec: WindowRuleSpec, maxKeys: number) {
     this.spec = spec;
+    this.grouping = grouping(spec.key);
     this.distinctOf = spec.distinctOf ? fieldAccessor(spec.distinctOf) : null;
     this.distinctOf2 = spec.distinctOf2 ? fieldAccessor(spec.distinctOf2) : null;
     this.filter = spec.filter ? compilePredicate(spec.filter) : ALWAYS;
@@ -158,7 +160,7 @@ export class WindowRule {
   push(v: ExchangeView): boolean {
     if (!this.filter.test(v, null)) return false;
     const spec = this.spec;
-    const key = groupKey(v, spec.key);
+    const key = keyIn(v, this.grouping);
     const t = v.e.time;
     let s = this.keys.get(key);
     if (!s) {
@@ -313,7 +315,7 @@ export class WindowRule {
 
   /** Current window figures for one key (explain). */
   statsFor(v: ExchangeView): WindowStats | null {
-    const s = this.keys.get(groupKey(v, this.spec.key));
+    const s = this.keys.get(keyIn(v, this.grouping));
     return s ? this.stats(s) : null;
   }
 }
