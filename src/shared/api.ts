@@ -222,6 +222,8 @@ export interface JobProgress {
   entries: number;
   skipped: number;
   entriesPerSecond: number;
+  /** 'indexing': a bulk import's rows are in and the traffic table's sort indexes are being rebuilt. */
+  phase?: 'importing' | 'indexing';
 }
 
 export interface JobDone {

@@ -17,16 +17,19 @@ const options = {
   mapping: { type: 'string' },
 } as const;
 
-function progressLine(io: CliIO, file: string): (p: { bytesDone: number; bytesTotal: number | null; entries: number }) => void {
+function progressLine(io: CliIO, file: string): (p: { phase: string; bytesDone: number; bytesTotal: number | null; entries: number }) => void {
   const started = performance.now();
   let last = 0;
+  let phase = 'importing';
   return (p) => {
     const now = performance.now();
-    if (now - last < 250) return;
+    if (now - last < 250 && p.phase === phase) return;
     last = now;
+    phase = p.phase;
     const pct = p.bytesTotal ? ` ${Math.min(100, Math.floor((100 * p.bytesDone) / p.bytesTotal))}%` : '';
     const rate = Math.round(p.entries / Math.max(0.001, (now - started) / 1000));
-    io.err(`${io.isTTY ? '\r\x1b[2K' : ''}${file}:${pct} ${p.entries} entries, ${rate}/s${io.isTTY ? '' : '\n'}`);
+    const indexing = p.phase === 'indexing' ? ', building sort indexes…' : '';
+    io.err(`${io.isTTY ? '\r\x1b[2K' : ''}${file}:${pct} ${p.entries} entries, ${rate}/s${indexing}${io.isTTY ? '' : '\n'}`);
   };
 }
 

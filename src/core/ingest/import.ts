@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Db } from '../store/db.ts';
 import { ExchangeWriter, RowPreparer } from '../store/writer.ts';
+import { beginBulkLoad, createSortIndexes } from '../store/sort-indexes.ts';
 import type { FileImportResult } from '../../shared/api.ts';
 import { openInput } from './open.ts';
 import type { OpenedInput } from './open.ts';
@@ -19,6 +20,8 @@ import { fatalMessage, readBatches, startParseWorker } from './pipeline.ts';
 export const MAX_REPORTED_ERRORS = 1000;
 
 export interface ImportProgress {
+  /** 'indexing': the rows are in; the sort indexes a bulk import dropped are being built again. */
+  phase: 'importing' | 'indexing';
   bytesDone: number;
   bytesTotal: number | null;
   entries: number;
@@ -37,6 +40,8 @@ export interface ImportOptions {
   pipelineMinBytes?: number;
   /** Entry of the parse worker (the import worker itself, which also serves as parser). */
   parseWorkerUrl?: URL;
+  /** Drop the sort indexes during the import and rebuild them after (default: when bulkLoadPays). */
+  bulkLoad?: boolean;
 }
 
 /** Formats whose large files are parsed in a worker thread while the calling thread writes. */
@@ -49,6 +54,22 @@ export const DEFAULT_PARSE_WORKER = new URL('../workers/import-worker.ts', impor
  * 10,000 (24 ahead) 7,299/s at 483 MB.
  */
 const WRITE_BATCH = 5000;
+
+/**
+ * A bulk import (sort indexes dropped, then rebuilt once at the end) needs an input at least this
+ * large, and one expected to hold more entries than the workspace already does: the rebuild costs
+ * in proportion to every row in the workspace, the saving in proportion to the rows added.
+ */
+export const BULK_MIN_BYTES = 8 * 1024 * 1024;
+/** Input bytes per entry when guessing a file's entry count (~1 KB HAR entries; logs have more entries per byte). */
+const BYTES_PER_ENTRY = 1024;
+
+/** Whether dropping the sort indexes for this import and rebuilding them afterwards pays. */
+export function bulkLoadPays(db: Db, inputBytes: number | null): boolean {
+  if (inputBytes === null || inputBytes < BULK_MIN_BYTES) return false;
+  const rows = db.prepare('SELECT count(*) FROM exchanges').pluck().get() as number;
+  return rows < inputBytes / BYTES_PER_ENTRY;
+}
 
 export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
@@ -198,14 +219,16 @@ async function importSource(db: Db, source: Source, opts: ImportOptions): Promis
   let fatal: string | null = null;
   let lastProgress = 0;
   const every = opts.progressEveryMs ?? 100;
-  const progress = (force = false): void => {
+  const progress = (force = false, phase: ImportProgress['phase'] = 'importing'): void => {
     if (!opts.onProgress) return;
     const t = performance.now();
     if (!force && t - lastProgress < every) return;
     lastProgress = t;
-    opts.onProgress({ bytesDone, bytesTotal: opened.input.size, entries, skipped });
+    opts.onProgress({ phase, bytesDone, bytesTotal: opened.input.size, entries, skipped });
   };
 
+  const bulk = opts.bulkLoad ?? bulkLoadPays(db, opened.input.size);
+  if (bulk) beginBulkLoad(db);
   const trustedProxies = opts.trustedProxies ?? [];
   const pipelined =
     source.member === undefined && PIPELINED_FORMATS.has(format) && (opened.input.size ?? 0) >= (opts.pipelineMinBytes ?? PIPELINE_MIN_BYTES)
@@ -213,20 +236,25 @@ async function importSource(db: Db, source: Source, opts: ImportOptions): Promis
       : null;
   const batches = pipelined ?? readBatches(reader, opened, { signal, options: opts.options ?? {} }, new RowPreparer({ trustedProxies }));
   try {
-    for await (const batch of batches) {
-      for (const row of batch.rows) writer.addPrepared(row);
-      entries += batch.rows.length;
-      skipped += batch.skips.length;
-      for (const skip of batch.skips) if (errors.length < MAX_REPORTED_ERRORS) errors.push(skip);
-      bytesDone = batch.bytesRead;
-      progress();
-      if (signal.aborted) break;
+    try {
+      for await (const batch of batches) {
+        for (const row of batch.rows) writer.addPrepared(row);
+        entries += batch.rows.length;
+        skipped += batch.skips.length;
+        for (const skip of batch.skips) if (errors.length < MAX_REPORTED_ERRORS) errors.push(skip);
+        bytesDone = batch.bytesRead;
+        progress();
+        if (signal.aborted) break;
+      }
+    } catch (err) {
+      fatal = fatalMessage(err);
     }
-  } catch (err) {
-    fatal = fatalMessage(err);
+    writer.flush();
+  } finally {
+    // Whatever ended the import (cancel, a fatal read error, a failed write), the workspace gets its indexes back.
+    if (bulk) createSortIndexes(db, () => progress(true, 'indexing'));
+    db.pragma(`wal_autocheckpoint = ${checkpointPages}`);
   }
-  writer.flush();
-  db.pragma(`wal_autocheckpoint = ${checkpointPages}`);
   progress(true);
 
   const cancelled = signal.aborted && fatal === null;

@@ -37,7 +37,7 @@ export function startImportJob(opts: ImportJobOptions): { jobId: string; cancel(
   worker.on('message', (m: ImportWorkerMessage) => {
     if (m.type === 'progress') {
       const seconds = Math.max(0.001, (performance.now() - started) / 1000);
-      opts.onProgress({ jobId, kind: 'import', file: m.file, fileIndex: m.fileIndex, fileCount: opts.files.length, bytesDone: m.bytesDone, bytesTotal: m.bytesTotal, entries: m.entries, skipped: m.skipped, entriesPerSecond: Math.round(m.entriesTotal / seconds) });
+      opts.onProgress({ jobId, kind: 'import', phase: m.phase, file: m.file, fileIndex: m.fileIndex, fileCount: opts.files.length, bytesDone: m.bytesDone, bytesTotal: m.bytesTotal, entries: m.entries, skipped: m.skipped, entriesPerSecond: Math.round(m.entriesTotal / seconds) });
     } else if (m.type === 'file') files.push(m.result);
     else if (m.type === 'done') done({ state: cancelled ? 'cancelled' : files.some((f) => f.fatal) ? 'failed' : 'done', files, error: files.find((f) => f.fatal)?.fatal ?? null });
   });

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { migrations, SCHEMA_VERSION } from './migrations.ts';
+import { repairSortIndexes } from './sort-indexes.ts';
 
 export type Db = Database.Database;
 
@@ -25,8 +26,10 @@ export function openWorkspace(path: string, opts: { create?: boolean; readonly?:
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 10000');
     db.pragma('cache_size = -65536');
-    if (!opts.readonly) migrate(db);
-    else if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) {
+    if (!opts.readonly) {
+      migrate(db);
+      repairSortIndexes(db);
+    } else if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) {
       throw new WorkspaceError(`workspace ${path} has schema ${db.pragma('user_version', { simple: true })}, expected ${SCHEMA_VERSION}`);
     }
     return db;

@@ -21,7 +21,7 @@ export interface ImportJobData {
 }
 
 export type ImportWorkerMessage =
-  | { type: 'progress'; file: string; fileIndex: number; bytesDone: number; bytesTotal: number | null; entries: number; skipped: number; entriesTotal: number }
+  | { type: 'progress'; phase: 'importing' | 'indexing'; file: string; fileIndex: number; bytesDone: number; bytesTotal: number | null; entries: number; skipped: number; entriesTotal: number }
   | { type: 'file'; result: FileImportResult }
   | { type: 'done' };
 

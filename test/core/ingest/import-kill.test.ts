@@ -1,7 +1,8 @@
 /**
  * A kill mid-import (SIGKILL: no cleanup code runs) leaves a consistent workspace: whole batches
  * only, an intact database, the source marked interrupted on the next open, and a re-import that
- * resumes to exactly one row per entry.
+ * resumes to exactly one row per entry. The import is a bulk one (a large file into an empty
+ * workspace): the sort indexes it dropped come back when the workspace is next opened.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { generateHar } from '../../../bench/generate-har.ts';
 import { recoverInterruptedImports } from '../../../src/core/ingest/import.ts';
 import { openWorkspace } from '../../../src/core/store/db.ts';
+import { BULK_DROPPED, missingSortIndexes } from '../../../src/core/store/sort-indexes.ts';
 import { cli } from '../../helpers/cli.ts';
 import { ROOT } from '../../helpers/paths.ts';
 import { tempDir } from '../../helpers/tmp.ts';
@@ -48,8 +50,23 @@ describe('killing the importer', () => {
     expect(await exited).toBe('SIGKILL');
     expect(seen).toBeGreaterThan(0);
 
+    const schemaOf = (db: Database.Database): unknown[] => db.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%' ORDER BY name`).all();
+    const killed = new Database(ws, { readonly: true });
+    try {
+      expect(missingSortIndexes(killed)).toEqual(BULK_DROPPED);
+    } finally {
+      killed.close();
+    }
+    const freshPath = join(dir, 'fresh.sqlite');
+    const fresh = openWorkspace(freshPath, { create: true });
+    const freshSchema = schemaOf(fresh);
+    fresh.close();
+
     const db = openWorkspace(ws);
     try {
+      // Opening rebuilt what the killed bulk import dropped: the schema of a new workspace.
+      expect(missingSortIndexes(db)).toEqual([]);
+      expect(schemaOf(db)).toEqual(freshSchema);
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(db.pragma('foreign_key_check')).toEqual([]);
       const rows = db.prepare('SELECT count(*) FROM exchanges').pluck().get() as number;
@@ -71,6 +88,7 @@ describe('killing the importer', () => {
       expect(db2.prepare('SELECT count(*), count(DISTINCT entry_index) FROM exchanges').raw().get()).toEqual([ENTRIES, ENTRIES]);
       expect(db2.prepare('SELECT status, imported FROM sources').get()).toEqual({ status: 'complete', imported: ENTRIES });
       expect(db2.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(schemaOf(db2)).toEqual(freshSchema);
     } finally {
       db2.close();
     }

@@ -23,6 +23,7 @@ export function ImportPanel() {
                 · {p.entries.toLocaleString()} entries · {p.entriesPerSecond.toLocaleString()}/s
                 {p.skipped > 0 && ` · ${p.skipped} skipped`} · {formatBytes(p.bytesDone)}
                 {p.bytesTotal ? ` of ${formatBytes(p.bytesTotal)}` : ''}
+                {p.phase === 'indexing' && ' · building sort indexes…'}
               </span>
               <button className="ghost" data-testid="progress-cancel" onClick={() => api.call('job.cancel', { jobId: p.jobId }).catch(reportError)}>
                 Cancel
