@@ -164,10 +164,12 @@ const parsedQueries = new Memo<[string, string][]>(5_000);
 const queryTargets = new Memo<Target[]>(5_000);
 const pathTargets = new Memo<Target[]>(5_000);
 const headerTargets = new Map<string, Memo<Target>>();
+/** Longer values are not memoised or shared: a new target (and scan) each time, so memos stay small. */
+const SHARED_VALUE_MAX = 512;
 
 /** A target shared by every exchange carrying the same path or query string: it keeps its library results. */
 function sharedTarget(where: string, name: string | null, value: string, plain = isPlainValue(value)): Target {
-  return { where, name, value, plain, repeats: true, results: value.length > 512 ? null : new Map() };
+  return { where, name, value, plain, repeats: true, results: value.length > SHARED_VALUE_MAX ? null : new Map() };
 }
 
 function computePathTargets(path: string): Target[] {
@@ -189,7 +191,7 @@ function computeQueryTargets(pairs: [string, string][]): Target[] {
 }
 
 function headerTarget(name: string, value: string): Target {
-  if (value.length > 512) return { ...target('header', name, value, true), results: null };
+  if (value.length > SHARED_VALUE_MAX) return { ...target('header', name, value, true), results: null };
   let memo = headerTargets.get(name);
   if (!memo) {
     if (headerTargets.size >= 1000) headerTargets.clear();
@@ -224,7 +226,7 @@ function sharedHeaderList(headers: readonly Header[]): Target[] | null {
     const [n, v] = headers[i];
     if (!v || BORING_HEADERS.has(n)) continue;
     // Long values are not memoised (a new target each time): such a list cannot be shared.
-    if (v.length > 512) return null;
+    if (v.length > SHARED_VALUE_MAX) return null;
     const t = headerTarget(n, v);
     const next = (node.next ??= new Map());
     let child = next.get(t);
@@ -643,7 +645,7 @@ export class ExchangeView {
         break;
       case 'user-agent': {
         const ua = this.header('user-agent');
-        if (ua && ua.length > 512) return [target('user-agent', 'user-agent', ua, true)];
+        if (ua && ua.length > SHARED_VALUE_MAX) return [target('user-agent', 'user-agent', ua, true)];
         this._sharedKinds |= 1 << KIND_INDEX['user-agent'];
         return ua ? userAgentTargets.get(ua, (u) => [target('user-agent', 'user-agent', u, true)]) : NO_TARGETS;
       }
@@ -668,7 +670,7 @@ export class ExchangeView {
       case 'response.body': {
         // No decoding library reads responses: skip the plain check.
         const t = this.responseText;
-        if (t && t.length <= 512) {
+        if (t && t.length <= SHARED_VALUE_MAX) {
           this._sharedKinds |= 1 << KIND_INDEX['response.body'];
           return responseBodyTargets.get(t, (x) => [responseBodyTarget(x)]);
         }

@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import type { Db } from '../store/db.ts';
 import { ExchangeWriter, RowPreparer } from '../store/writer.ts';
 import { beginBulkLoad, createSortIndexes } from '../store/sort-indexes.ts';
-import type { FileImportResult } from '../../shared/api.ts';
+import type { FileImportResult, JobProgress } from '../../shared/api.ts';
 import { openInput } from './open.ts';
 import type { OpenedInput } from './open.ts';
 import { detectFormat, FormatError } from './registry.ts';
@@ -21,7 +21,7 @@ export const MAX_REPORTED_ERRORS = 1000;
 
 export interface ImportProgress {
   /** 'indexing': the rows are in; the sort indexes a bulk import dropped are being built again. */
-  phase: 'importing' | 'indexing';
+  phase: NonNullable<JobProgress['phase']>;
   bytesDone: number;
   bytesTotal: number | null;
   entries: number;

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { basename } from 'node:path';
 import type { FileImportResult } from '../../shared/api.ts';
 import { openWorkspace } from '../store/db.ts';
-import { importPath } from '../ingest/import.ts';
+import { importPath, type ImportProgress } from '../ingest/import.ts';
 import { runParseWorker, type ParseJobData } from '../ingest/pipeline.ts';
 import { runDetectWorker, type DetectJobData } from '../detect/job.ts';
 
@@ -21,7 +21,7 @@ export interface ImportJobData {
 }
 
 export type ImportWorkerMessage =
-  | { type: 'progress'; phase: 'importing' | 'indexing'; file: string; fileIndex: number; bytesDone: number; bytesTotal: number | null; entries: number; skipped: number; entriesTotal: number }
+  | { type: 'progress'; phase: ImportProgress['phase']; file: string; fileIndex: number; bytesDone: number; bytesTotal: number | null; entries: number; skipped: number; entriesTotal: number }
   | { type: 'file'; result: FileImportResult }
   | { type: 'done' };
 
