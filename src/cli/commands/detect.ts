@@ -6,6 +6,7 @@ import { UsageError } from '../command.ts';
 import { DB_OPTION, JSON_OPTION, dbPath, openCliWorkspace, parse, printJson, table } from '../args.ts';
 import { builtinPack, loadRulePack, RulePackError } from '../../core/detect/pack.ts';
 import { runDetection } from '../../core/detect/run.ts';
+import { DEFAULT_IMPORT_WORKER } from '../../core/ingest/job.ts';
 import { specFromOpenApi } from '../../core/detect/spec.ts';
 import { listFindings, type StoredFinding } from '../../core/detect/store.ts';
 import { SEVERITIES, severityRank, type ApiSpec, type RulePack, type Severity } from '../../core/detect/types.ts';
@@ -58,10 +59,12 @@ export const detectCommand: CliCommand = {
     if (failOn !== undefined && !(SEVERITIES as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(failOn)}`);
     const pack = loadPack(values.rules, io);
     const givenSpec = values.spec !== undefined ? loadSpecFile(resolve(io.cwd, values.spec)) : null;
-    const db = openCliWorkspace(dbPath(values, io));
+    const file = dbPath(values, io);
+    const db = openCliWorkspace(file);
     try {
-      const result = runDetection(db, pack, {
+      const result = await runDetection(db, pack, {
         spec: givenSpec,
+        split: { dbPath: file, workerUrl: DEFAULT_IMPORT_WORKER },
         onProgress: (n) => io.err(`${io.isTTY ? '\r\x1b[2K' : ''}detect: ${n} exchanges${io.isTTY ? '' : '\n'}`),
         progressEvery: 50_000,
       });

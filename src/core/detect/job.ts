@@ -15,6 +15,8 @@ export interface DetectJobData {
   /** The rule pack's folder and name (the worker loads it again: packs hold compiled code). */
   packDir: string;
   packName: string;
+  /** Workspaces this large run on two threads (default: split.ts's SPLIT_MIN_EXCHANGES). */
+  splitMinExchanges?: number;
 }
 
 /** What the run reports back (findings by count: they are in the workspace). */
@@ -35,8 +37,11 @@ type ToDetector = { type: 'cancel' };
 /** Progress posts at most this often. */
 const PROGRESS_EVERY_MS = 500;
 
-/** Worker side: runs detection over the workspace named in `data`, posting progress and the result. */
-export function runDetectWorker(port: MessagePort, data: DetectJobData): void {
+/**
+ * Worker side: runs detection over the workspace named in `data`, posting progress and the result.
+ * `workerUrl` is this entry's own, for the part of the run it hands to a second thread.
+ */
+export async function runDetectWorker(port: MessagePort, data: DetectJobData, workerUrl: URL): Promise<void> {
   const abort = new AbortController();
   const post = (m: FromDetector): void => port.postMessage(m);
   // The first callback reports at once, so a short run shows progress too.
@@ -52,8 +57,9 @@ export function runDetectWorker(port: MessagePort, data: DetectJobData): void {
     db = openWorkspace(data.dbPath);
     const total = db.prepare('SELECT count(*) FROM exchanges').pluck().get() as number;
     const pack = loadRulePack(data.packDir, data.packName);
-    const r = runDetection(db, pack, {
+    const r = await runDetection(db, pack, {
       signal: abort.signal,
+      split: { dbPath: data.dbPath, workerUrl, minExchanges: data.splitMinExchanges },
       progressEvery: 2000,
       onProgress: (n) => {
         poll();

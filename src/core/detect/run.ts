@@ -5,6 +5,7 @@
  */
 import type { Db } from '../store/db.ts';
 import { detectOffline } from './offline.ts';
+import { detectOfflineSplit } from './split.ts';
 import { finishRun, rememberedSpec, rememberSpec, saveFindings, startRun } from './store.ts';
 import type { ApiSpec, Finding, RulePack } from './types.ts';
 
@@ -16,6 +17,8 @@ export interface WorkspaceRunOptions {
   signal?: AbortSignal;
   /** Clock for the run record (defaults to Date.now). */
   now?: () => number;
+  /** Run on two threads (split.ts) when the workspace is large: its file and the engine's worker entry. */
+  split?: { dbPath: string; workerUrl: URL; minExchanges?: number };
 }
 
 export interface WorkspaceRunResult {
@@ -27,7 +30,7 @@ export interface WorkspaceRunResult {
   specKnown: boolean;
 }
 
-export function runDetection(db: Db, pack: RulePack, opts: WorkspaceRunOptions = {}): WorkspaceRunResult {
+export async function runDetection(db: Db, pack: RulePack, opts: WorkspaceRunOptions = {}): Promise<WorkspaceRunResult> {
   const now = opts.now ?? Date.now;
   if (opts.spec) rememberSpec(db, opts.spec);
   const spec = opts.spec ?? rememberedSpec(db);
@@ -35,7 +38,8 @@ export function runDetection(db: Db, pack: RulePack, opts: WorkspaceRunOptions =
   const started = performance.now();
   let result;
   try {
-    result = detectOffline(db, pack, { spec, onProgress: opts.onProgress, progressEvery: opts.progressEvery, signal: opts.signal });
+    const offline = { spec, onProgress: opts.onProgress, progressEvery: opts.progressEvery, signal: opts.signal };
+    result = opts.split ? await detectOfflineSplit(db, pack, { ...offline, ...opts.split }) : detectOffline(db, pack, offline);
   } catch (err) {
     finishRun(db, runId, { exchanges: 0, findings: 0, status: opts.signal?.aborted ? 'cancelled' : 'failed' }, now());
     throw err;

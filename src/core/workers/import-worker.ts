@@ -1,7 +1,8 @@
 /**
  * The engine's worker-thread entry for long jobs: an import job (see src/core/ingest/job.ts), an
  * import's parse worker (workerData.mode 'parse', see src/core/ingest/pipeline.ts: the job passes
- * its own URL as the parser's) and a detection run (mode 'detect', src/core/detect/job.ts). One
+ * its own URL as the parser's), a detection run (mode 'detect', src/core/detect/job.ts) and the
+ * part of a run it hands to a second thread (mode 'detect-part', src/core/detect/split.ts). One
  * entry, so a bundle needs no other.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -11,6 +12,7 @@ import { openWorkspace } from '../store/db.ts';
 import { importPath, type ImportProgress } from '../ingest/import.ts';
 import { runParseWorker, type ParseJobData } from '../ingest/pipeline.ts';
 import { runDetectWorker, type DetectJobData } from '../detect/job.ts';
+import { runDetectPart, type DetectPartData } from '../detect/split.ts';
 
 export interface ImportJobData {
   jobId: string;
@@ -60,7 +62,9 @@ const mode = (workerData as { mode?: string } | null)?.mode;
 if (parentPort && mode === 'parse') {
   void runParseWorker(parentPort, workerData as ParseJobData);
 } else if (parentPort && mode === 'detect') {
-  runDetectWorker(parentPort, workerData as DetectJobData);
+  void runDetectWorker(parentPort, workerData as DetectJobData, new URL(import.meta.url));
+} else if (mode === 'detect-part') {
+  runDetectPart(workerData as DetectPartData);
 } else if (parentPort) {
   const port = parentPort;
   run(port, workerData as ImportJobData).catch((err: unknown) => {

@@ -4,7 +4,8 @@
  * with a message until it exists.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectExchanges } from '../../../src/core/detect/engine.ts';
@@ -50,6 +51,40 @@ describe.skipIf(!HAS_ITERATOR)('offline detection over a workspace', () => {
       const why = explainExchange({ db, exchangeId: attack.requestIds[0] }, builtinPack(), { spec: g.spec });
       expect(why.find((x) => x.rule === 'injection.sqli')).toMatchObject({ matched: true, findingId: attack.id });
       db.close();
+    }
+  });
+
+  it('gives the same findings on two threads as on one, and a cancel stops both', async () => {
+    const { detectOffline } = await import('../../../src/core/detect/offline.ts');
+    const { detectOfflineSplit, splitPack } = await import('../../../src/core/detect/split.ts');
+    const { DEFAULT_IMPORT_WORKER } = await import('../../../src/core/ingest/job.ts');
+    const g = generateTraffic({ seed: 22, users: 20, durationMs: 2 * 3600_000, incidents: true });
+    const dir = mkdtempSync(join(tmpdir(), 'cartograph-split-'));
+    const dbPath = join(dir, 'w.sqlite');
+    const db = openWorkspace(dbPath, { create: true });
+    try {
+      store(db, g.exchanges);
+      const [here, there] = splitPack(builtinPack());
+      expect(here.rules.length).toBeGreaterThan(0);
+      expect(there.rules.length).toBeGreaterThan(0);
+      const progress: number[] = [];
+      const opts = { spec: g.spec, dbPath, workerUrl: DEFAULT_IMPORT_WORKER, minExchanges: 0, progressEvery: 500 };
+      const split = await detectOfflineSplit(db, builtinPack(), { ...opts, onProgress: (n) => progress.push(n) });
+      const one = detectOffline(db, builtinPack(), { spec: g.spec });
+      expect(split.exchanges).toBe(g.exchanges.length);
+      expect(one.findings.length).toBeGreaterThan(10);
+      expect(split.findings).toEqual(one.findings);
+      expect(progress.length).toBeGreaterThan(0);
+      expect(progress.every((n, i) => n <= g.exchanges.length && (i === 0 || n >= progress[i - 1]))).toBe(true);
+
+      const abort = new AbortController();
+      const cancelled = detectOfflineSplit(db, builtinPack(), { ...opts, signal: abort.signal, onProgress: (n) => n >= 1000 && abort.abort() });
+      await expect(cancelled).rejects.toThrow('detection cancelled');
+
+      await expect(detectOfflineSplit(db, builtinPack(), { ...opts, dbPath: join(dir, 'missing.sqlite') })).rejects.toThrow(/missing\.sqlite/);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

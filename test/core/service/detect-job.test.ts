@@ -10,6 +10,9 @@ import { generateTraffic } from '../detect/generator.ts';
 import { emptyWorkspace, importExchanges } from '../inventory/fixture.ts';
 import { openWorkspace } from '../../../src/core/store/db.ts';
 import { ROOT } from '../../helpers/paths.ts';
+import { startDetectJob } from '../../../src/core/detect/job.ts';
+import { builtinRulesDir } from '../../../src/core/detect/pack.ts';
+import { DEFAULT_IMPORT_WORKER } from '../../../src/core/ingest/job.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 let service: Service;
@@ -72,5 +75,21 @@ describe('detect.run in a worker thread', () => {
     for (const p of progress) expect(p.total).toBe(total);
     expect(progress.map((p) => p.exchanges)).toEqual([...progress.map((p) => p.exchanges)].sort((a, b) => a - b));
     expect(runs().map((r) => r.status)).toEqual(['cancelled', 'complete']);
+  });
+
+  it('runs a large workspace on two threads (the job worker starts the second), with the same findings', async () => {
+    const one = (await call('findings.list', {})).findings.map((f) => f.id).sort();
+    const seen: number[] = [];
+    const job = startDetectJob(DEFAULT_IMPORT_WORKER, { dbPath: workspace, packDir: builtinRulesDir(), packName: 'builtin', splitMinExchanges: 0 }, (n) => seen.push(n));
+    const result = await job.result;
+    const db = openWorkspace(workspace, { readonly: true });
+    try {
+      const two = (db.prepare('SELECT id FROM findings WHERE run_id = ?').pluck().all(result.runId) as string[]).sort();
+      expect(two).toEqual(one);
+    } finally {
+      db.close();
+    }
+    expect(seen.length).toBeGreaterThan(0);
+    expect(runs().map((r) => r.status)).toEqual(['cancelled', 'complete', 'complete']);
   });
 });
