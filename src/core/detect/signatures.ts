@@ -93,7 +93,8 @@ const CMD_PATH = '(?:/?(?:usr/)?(?:s?bin|local/bin)/)?';
 const CMD_WRAPPER = '(?:(?:time|nohup|strace|ltrace|sudo|nice|exec|setsid|stdbuf|timeout\\s+\\d+)\\s+(?:-\\S+\\s+)*|flock\\s+(?:-\\S+\\s+)*\\S+\\s+|cpulimit\\s+(?:-\\S+\\s+(?:\\d+\\s+)?)*)';
 const CMD_PATTERNS = [
   // A command at the start of the value or after ; & | or a line break, shaped like a command line.
-  new RegExp(`[;&|\\n\\r][ \\t]*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s|$|[;|&\`)<>])|(?:${CMD_WORDS})${CMD_ARGS})`, 'i'),
+  // A distinctive command may take a Windows switch straight after its name (`&bcdboot/r x`, `&ipconfig/all`).
+  new RegExp(`[;&|\\n\\r][ \\t]*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s|$|[;|&\`)<>]|\\/[a-z?][\\w:-]*(?:\\s|$))|(?:${CMD_WORDS})${CMD_ARGS})`, 'i'),
   // At the start of a value (or of a `name=value` inside one) a common word needs a real argument (`date` or `cat toys` alone is text).
   new RegExp(`(?:^|=)\\s*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s+\\S|\\s*[;|&\`)<>])|(?:${CMD_WORDS})${CMD_ARG})`, 'i'),
   new RegExp(`=\\s*${CMD_PATH}(?:${CMD_STRONG})\\s*(?:$|[&\\n])`, 'i'),
@@ -104,6 +105,10 @@ const CMD_PATTERNS = [
   /`\s*(?:[a-z/]+)(?:\s+[^`]*)?`/i,
   /\$\{IFS\}|\$IFS\b|\{\s*(?:cat|ls|id|echo),/i,
   /\/(?:usr\/)?bin\/(?:ba|z|k|da|c)?sh\b/i,
+  // A here-string fed to a command: `gcc10.1<<<'void main(){}'`, `bash <<< "id"` (`Back <<< Next` is a label).
+  new RegExp(`(?:^|[;&|\\n])[ \\t]*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})[\\w.-]*[ \\t]*<<<[ \\t]*\\S`, 'i'),
+  // Parameter expansion with a pattern operator: ${x#…}, ${PATH%…}, ${v/a/b}, ${v^^}, ${v,,}
+  /\$\{[a-z_]\w*(?:##?|%%?|\/\/?|\^\^?|,,?)[^}\n]{0,40}\}/i,
   /\b(?:cmd(?:\.exe)?\s*\/[ck]\b|powershell(?:\.exe)?\s+-\w+)/i,
   /\b(?:wget|curl)\s+(?:-\w+\s+)*https?:\/\//i,
   /(?:^|[;&|\n\r])[ \t]*(?:curl|wget|ping|nc|ncat|telnet|ssh|ftp|nslookup|dig)\s+(?:-\w+\s+)*(?:[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}|localhost)(?:[:/\s]|$)/i,
@@ -118,8 +123,9 @@ const CMD_PATTERNS = [
   /(?:^|[;&|(`\s])(?:iex|iwr|iwmi|icm|invoke-(?:webrequest|expression|restmethod|wmimethod|command)|start-process|new-object\s+(?:system\.)?net\.webclient)\b/i,
   /\.downloadstring\s*\(|\bfrombase64string\s*\(/i,
   // Shell globbing used to dodge keyword filters: /etc/pa[s]swd, /bi?/sh, /[e]tc/, /???/?s, /et*/*wd
-  /(?:^|[\s;|&=<>(])\/[\w.-]*(?:\[[^\]\s]{1,12}\]|\?)[\w.?[\]/-]*/,
-  /(?:^|[\s;|&=])\/(?:[\w.-]+\/)+[\w.-]*(?:\[[^\]\s]{1,12}\]|\?)/,
+  // (`?` opening a URL query, `/search?q=1`, is no glob; `{/?s?/?i?/c?t,}` globs inside a brace expansion)
+  /(?:^|[\s;|&=<>({])\/[\w.-]*(?:\[[^\]\s]{1,12}\]|\?(?![\w.-]*=))[\w.?[\]/-]*/,
+  /(?:^|[\s;|&=])\/(?:[\w.-]+\/)+[\w.-]*(?:\[[^\]\s]{1,12}\]|\?(?![\w.-]*=))/,
   /(?:^|[\s;|&=<>(])\/(?:(?=[a-z*]{0,3}\?)[a-z?*]{3,4}|[a-z]{2,3}\*|\*[a-z]{2,3})\//i,
   // Brace expansion builds a command line without spaces: {cat,/etc/passwd}, {,ip,a}, {l,-lh}s, c{a,oun}t
   /\{,[^\s{}]+\}|\{[^\s{},]+,-[^\s{}]*\}|[a-z]\{[a-z]+,[a-z,]*\}[a-z]/i,
@@ -127,8 +133,8 @@ const CMD_PATTERNS = [
   /\$\(\(|[<>]\(\s*[a-z]|\$\[\s*\d/i,
   // Bash function definitions: Shellshock `() {` and fork bombs `:(){ :|:& };:`
   /^\s*\(\s*\)\s*\{|(?:^|[;\s])([\w:.]+)\s*\(\s*\)\s*\{[^}]{0,80}?\1(?:\(\))?\s*[|&]/,
-  // A variable run as the command (`a=/etc&&c=cat&&$c $a`, `x;$garb pizza`), or aliased to one.
-  /(?:[;\n]|&&|\|\|)[ \t]*\$\{?[a-z_]\w*\}?(?=\s|$)/i,
+  // A variable run as the command (`a=/etc&&c=cat&&$c $a`, `x;$garb pizza`, `;$c1$c2$c3` spelling one), or aliased to one.
+  /(?:[;\n]|&&|\|\|)[ \t]*(?:\$\{?[a-z_]\w*\}?)+(?=\s|$)/i,
   /(?:^|[;&|\n][ \t]*)alias\s+(?:[-+]\w+\s+)*['"]?[^\s='"]+['"]?=/i,
   // Windows batch: FOR [/D|/R path|/L|/F "opts"] %x IN (set) DO command; IF [/I] [NOT] condition command
   /\bfor\s+(?:\/[dlrf]\s+(?:"[^"]*"\s+|[a-z]:\\\S*\s+)?)*%{1,2}[^\s%]{0,20}\s+in\s*\([^)]*\)\s*do\b/i,
@@ -137,6 +143,12 @@ const CMD_PATTERNS = [
 const CMD_RAW = anyOf(CMD_PATTERNS);
 /** A distinctive command as the whole value of a named field (`code=visudo`); a path segment naming one is a page (`/tags/iptables`). */
 const CMD_ALONE = new RegExp(`^\\s*${CMD_PATH}(?:${CMD_STRONG})\\s*$`, 'i');
+/** A program in a system binary directory as a named field's value (`cmd=/bin/ab`, `/usr/sbin/sendmail -t`); a URL path may be `/bin/…`. */
+const BIN_VALUE = /^\s*\/(?:usr\/(?:local\/)?)?s?bin\/[a-z][\w.+-]*(?=\s|$)/i;
+
+function cmdNamed(v: string): string | null {
+  return CMD_ALONE.exec(v)?.[0] ?? BIN_VALUE.exec(v)?.[0] ?? null;
+}
 
 /**
  * Shell quoting and empty expansions removed, as the shell would read the word: 'i'fconfig,
@@ -145,19 +157,20 @@ const CMD_ALONE = new RegExp(`^\\s*${CMD_PATH}(?:${CMD_STRONG})\\s*$`, 'i');
 const SHELL_NOISE = /\$(?:[@*!?_#$-]|\{\w{0,8}\}|\(\s*\)|[a-z](?![\w{(]))|``|[<>]\(\s*\)|\\(?=[\w/\\'"])|\\\\|['"^]/gi;
 
 function cmd(v: string, name: string | null): string | null {
-  const hit = CMD_RAW(v) ?? (name !== null ? CMD_ALONE.exec(v)?.[0] ?? null : null);
+  const hit = CMD_RAW(v) ?? (name !== null ? cmdNamed(v) : null);
   if (hit !== null || !/[$`<>\\'"^]/.test(v)) return hit;
   const folded = v.replace(SHELL_NOISE, '');
-  return folded === v ? null : (CMD_RAW(folded) ?? (name !== null ? CMD_ALONE.exec(folded)?.[0] ?? null : null));
+  return folded === v ? null : (CMD_RAW(folded) ?? (name !== null ? cmdNamed(folded) : null));
 }
 
 /** Cheap pre-check: every CMD pattern needs one of these (a separator, shell syntax, or a command word at the start). */
-const CMD_HINT = new RegExp(String.raw`[;&|\`$\n\r<>{}[?*\\'"^]|/bin/|cmd|powershell|wget|curl|invoke-|\b(?:iex|iwr|iwmi|icm|if|alias)\b|start-process|new-object|downloadstring|frombase64string|%[^\s%]*\s+in\s*\(|(?:^|=)\s*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})\b|^\s*${CMD_WRAPPER}`, 'i');
+const CMD_HINT = new RegExp(String.raw`[;&|\`$\n\r<>{}[?*\\'"^]|bin/|cmd|powershell|wget|curl|invoke-|\b(?:iex|iwr|iwmi|icm|if|alias)\b|start-process|new-object|downloadstring|frombase64string|%[^\s%]*\s+in\s*\(|(?:^|=)\s*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})\b|^\s*${CMD_WRAPPER}`, 'i');
 
 const TRAVERSAL = anyOf([
   /(?:^|[\\/=:;,'"\s])\.{2,}(?:[\\/]|$)/,
   /[\\/]\.{2,}(?:[\\/;]|$)/,
-  /\.\.;\//,
+  // Tomcat path parameters on a dot-dot segment: `..;/`, `..;x/`, `..;.\`
+  /\.\.;[^\\/\s;]{0,16}[\\/]/,
   /(?:0x2e|0x5c|0x2f){1,2}(?:\.|0x2e|0x5c|0x2f|%00|\/)/i,
   /(?:^|(?<!:\/\/)[\\/])(?:etc\/(?:passwd|shadow|group|hosts|issue|hostname|subuid|subgid|sudoers|crontab|fstab|mtab|resolv\.conf|profile|environment|apache2|nginx|httpd|mysql|ssh\/|security\/|master\.passwd|motd|inittab|sysconfig|php)|proc\/(?:self|version|cpuinfo|meminfo|interrupts|net|mounts|sys|\d+|cmdline|environ|kcore|partitions|modules|sched_debug|stat)|sys\/(?:class|kernel|devices|block|bus|module|firmware|fs|power)|var\/log\/|windows\\(?:win\.ini|system32)|boot\.ini|win\.ini)\b/i,
   // Credentials and configuration in hidden files: ~/.ssh/id_rsa, .aws/credentials, .docker/secrets, .kube/config, shell histories.
@@ -199,11 +212,19 @@ const JNDI = anyOf([
   /\$\{[^}]{0,120}?\$\{\s*(?:lower|upper|env|sys|::-|date|main|ctx|java|base64|k8s|docker|spring|web|bundle|log4j|marker|sd|event)\b/i,
   /\$\{\s*(?:lower|upper|::-)[^}]*\}[^}]*?(?:ndi|:\s*(?:ldap|rmi|dns|iiop))/i,
   /\$\{[^}]{0,80}?(?:ldaps?|rmi|dns|iiop|corba|nds|nis|http)\s*:\s*\/\//i,
+  // The lookup's `{` glued on after another lookup supplied the `$`: `${:1337:-x$}{jndi:ldap://…}`
+  /\{\s*jndi\s*:\s*(?:ldaps?|rmi|dns|iiop|corba|nds|nis|https?)\s*:/i,
 ]);
 
 /** PHP functions whose names are no English word: a call to one is PHP code. */
 const PHP_FUNCTIONS =
   'call_user_func(?:_array)?|create_function|chr|ord|fsockopen|pfsockopen|gzinflate|gzuncompress|gzdecode|gzopen|bzdecompress|bzopen|zlib_decode|str_rot13|strrev|substr|strtr|sprintf|vsprintf|intval|unpack|crypt|checkdate|symlink|chroot|readlink|serialize|unserialize|filegroup|fileowner|fileperms|phpinfo|phpversion|php_uname|shell_exec|passthru|popen|proc_open|pcntl_exec|escapeshell(?:cmd|arg)|highlight_file|show_source|putenv|getenv|gethostbyname|gethostbynamel|hex2bin|bin2hex|fputcsv|fwrite|fread|fgets|unlink|scandir|opendir|readdir|readfile|fopen|strip_tags|print_r|var_dump|var_export|move_uploaded_file|assert_options|(?:posix|curl|ldap|pg|odbc|sodium|tidy|zend|proc|pcntl|mysqli?|sqlite|openssl|apache|gz|bz|zlib)_\\w+';
+/**
+ * PHP functions no identifier of another language or English word ends with: a call counts even glued
+ * to the text before it (`FOOgzinflate()`, `xcall_user_func(`), as PHP's own filters are evaded.
+ */
+const PHP_GLUED_FUNCTIONS =
+  'call_user_func(?:_array)?|create_function|fsockopen|gzinflate|gzuncompress|gzdecode|bzdecompress|zlib_decode|str_rot13|shell_exec|proc_open|pcntl_exec|passthru|phpinfo|php_uname|escapeshell(?:cmd|arg)|highlight_file|show_source|move_uploaded_file|base64_decode|file_(?:get|put)_contents|assert_options';
 /** PHP extension prefixes other languages and filter syntaxes share (`is_active(true)`, `date_range(a,b)`): PHP-shaped arguments only. */
 const PHP_COMMON_PREFIX = '(?:array|str|date|file|is|get_defined|get|set|hash|json|xml|filter|session|stream|ob|ini|func|base64|iconv|preg|mb)_\\w+';
 /** PHP functions named like English words: a call counts with PHP-shaped arguments only. */
@@ -214,6 +235,9 @@ const CODE = anyOf([
   /\b(?:php|phar|zip|expect|glob|data|zlib|compress\.(?:zlib|bzip2)|ogg|rar|ssh2\.\w+):\/\//i,
   new RegExp(`\\b(?:${PHP_FUNCTIONS})\\s*\\(|\\b(?:${PHP_WORD_FUNCTIONS}|${PHP_COMMON_PREFIX})\\s*\\(\\s*(?:\\)|\\$|['"]|@|$)`, 'i'),
   /\b(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|eval|include|require|include_once|require_once|preg_replace|base64_decode|file_get_contents|file_put_contents|phpinfo)\s*\(/i,
+  new RegExp(`(?:${PHP_GLUED_FUNCTIONS})\\s*\\(`, 'i'),
+  // A function name assembled from bare-word pieces and called: (sy.(st).em)('id'); a bracketed piece is required ((v1.2.3)(beta) is text).
+  /\(\s*(?:\w+\s*\.\s*)*\(\s*\w+\s*\)(?:\s*\.\s*(?:\(\s*\w+\s*\)|\w+))+\s*\)\s*\(/,
   /\$_(?:GET|POST|REQUEST|COOKIE|SERVER|FILES|ENV|SESSION)\b/,
   // PHP calls through variables and strings: $a(1), $$b(2), ${'a'}(3), $__['o'](4), $foo->$bar(), ("system")("id"), [system][0](ls), 'sys'.'tem'(…)
   /\$+\s*(?:\{[^{}]{1,40}\}|[a-z_]\w*)(?:\s*(?:\[(?:[^[\]]|\[[^[\]]{0,40}\]){1,40}\]|\{[^{}]{1,40}\}|->\s*\$?\w+|::\s*\$?\w+))*(?:\(|\s+\(\s*(?:\)|\$|['"@\d]))/i,
@@ -260,14 +284,17 @@ function code(v: string, name: string | null): string | null {
 
 const CRLF_PATTERNS = anyOf([
   /[\r\n][ \t]*(?:(?:set-cookie|location|refresh|content-(?:type|length|disposition)|transfer-encoding|remote-addr|x-[\w-]+|access-control-[\w-]+|link|host|cookie|authorization)\s*:|http\/\d(?:\.\d)?\s+\d{3}\b|<(?:html|script|body)\b)/i,
-  /%0[da](?:%0[da])?\s*(?:set-cookie|location|content-(?:type|length)|http\/)/i,
+  // Still URL-encoded (a header value, a doubly encoded parameter): any header line after the break.
+  /%0[da][ \t]*(?:[a-z][\w-]{0,40}[ \t]*:(?!\/\/)|http\/)/i,
   // A line break inside a URL path (`/index.php/PHP%0Ainfo.php`): header injection through the request line.
   /^\/[^\s]*[\r\n]/,
   // A whole request inside a value: request smuggling (`…%0aGET /admin HTTP/1.1`).
   /\b(?:GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT|TRACE|PROPFIND)\s+\S+\s+HTTP\/\d(?:\.\d)?\b/,
   // Mail protocol commands after a line break: SMTP, POP3 and IMAP injection into mail back ends.
   /[\r\n][ \t]*(?:(?:mail\s+from|rcpt\s+to)\s*:|(?:ehlo|helo)\s+[\w.-]+\s*(?=[\r\n]|$)|(?:retr|dele|top|list|uidl)\s+\d+(?:\s+\d+)?\s*(?=[\r\n]|$)|[a-z]{1,4}\d{1,4}\s+(?:examine|select|login|authenticate|status|store|copy|list|lsub|search|fetch|append|uid|create|rename|subscribe|expunge|logout|capability|starttls|quit)\b)/i,
-  /[\r\n][ \t]*(?:DATA|QUIT|RSET|NOOP|STARTTLS)[ \t]*(?=[\r\n]|$)|[\r\n][ \t]*(?:AUTH|APOP)\s+\S+(?:\s+\S+)?\s*(?=[\r\n]|$)/,
+  /[\r\n][ \t]*(?:DATA|QUIT|RSET|NOOP|STARTTLS)[ \t]*(?=[\r\n]|$)|[\r\n][ \t]*(?:AUTH|APOP)\s+\S+(?:\s+\S+)?\s*(?=[\r\n]|$)|[\r\n][ \t]*(?:HELP|VRFY|EXPN)(?:[ \t]+\S+)?[ \t]*(?=[\r\n]|$)/,
+  // IMAP commands whose arguments have their own grammar, whatever the tag: `d STORE 2 +FLAGS (\Deleted)`, `a UID FETCH 1:* (BODY[])`
+  /[\r\n][ \t]*[\w.]{1,10}[ \t]+(?:uid[ \t]+)?(?:store[ \t]+[\d:*,]+[ \t]+[+-]?flags(?:\.silent)?[ \t]+\(|fetch[ \t]+[\d:*,]+[ \t]+\((?:body|rfc822|envelope|flags|uid|internaldate)\b)/i,
 ]);
 
 /** A multipart body: its part headers are line breaks followed by header names by design. */
@@ -278,7 +305,7 @@ function crlf(v: string): string | null {
 }
 
 const RFI = anyOf([
-  /^(?:https?|ftps?):\/\/(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\/[^\s]*/im,
+  /^(?:https?|ftps?):\/\/(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?(?:[/?#][^\s]*|$)/im,
   /^(?:https?|ftps?):\/\/[^\s?#]+\?+$/im,
   /^(?:https?|ftps?):\/\/[^\s]+\.(?:php|phtml|txt|inc|sh|pl|py|jsp|asp)\??$/im,
 ]);
@@ -382,7 +409,11 @@ function internalHost(host: string): boolean {
     if (v6.isIPv4MappedAddress()) addr = v6.toIPv4Address();
     else if (v6.parts.slice(0, 6).every((p) => p === 0) && (v6.parts[6] !== 0 || v6.parts[7] > 1)) addr = ipaddr.IPv4.parse(`${v6.parts[6] >> 8}.${v6.parts[6] & 255}.${v6.parts[7] >> 8}.${v6.parts[7] & 255}`);
   }
-  return INTERNAL_RANGES.has(addr.range());
+  const range = addr.range();
+  // IPv6 outside the global unicast block (2000::/3) that no special range claims is unallocated:
+  // no public host has such an address (`[a::]`, `[dead:beef::1]`).
+  if (range === 'unicast' && addr.kind() === 'ipv6' && ((addr as ipaddr.IPv6).parts[0] & 0xe000) !== 0x2000) return true;
+  return INTERNAL_RANGES.has(range);
 }
 
 /** ipaddr.js ranges that are inside a network (documentation and multicast ranges are not). */
@@ -402,12 +433,15 @@ function urlHosts(value: string, slashes: number): { hosts: string[]; numeric: b
   const hosts: string[] = [];
   let numeric = false;
   const hostOf = (a: string) => (a.startsWith('[') ? a.slice(0, a.indexOf(']') + 1) : a.replace(/:\d*$/, ''));
+  const written = hostOf(clean.slice(clean.lastIndexOf('@') + 1));
   try {
-    hosts.push(new URL(`http://${clean.replace(/%25|%(?=[\w-]*\])/g, '')}/`).hostname);
+    const host = new URL(`http://${clean.replace(/%25|%(?=[\w-]*\])/g, '')}/`).hostname;
+    // An IPv4 address the parser had to rewrite (`123456789`, `0x7f.1`, `0177.0.0.1`) was spelled to slip past filters.
+    if (/^[\d.]+$/.test(host) && host !== written.replace(/\.$/, '')) numeric = true;
+    hosts.push(host);
   } catch {
-    const h = hostOf(clean.slice(clean.lastIndexOf('@') + 1));
-    if (/^(?:0x[0-9a-f]+|\d+)(?:\.(?:0x[0-9a-f]+|\d+))*$/i.test(h)) numeric = true;
-    hosts.push(h);
+    if (/^(?:0x[0-9a-f]+|\d+)(?:\.(?:0x[0-9a-f]+|\d+))*$/i.test(written)) numeric = true;
+    hosts.push(written);
   }
   for (const m of value.matchAll(/@\s*(\[[0-9a-f:.%\w]+\]|[\w.-]+)/gi)) hosts.push(m[1]);
   return { hosts, numeric, obfuscated };
