@@ -84,8 +84,8 @@ const CMD_WORDS =
 /** Commands that are no English word: the command alone, at the start of a value or after a separator, is a command line. */
 const CMD_STRONG =
   'whoami|ifconfig|ipconfig|uname|nslookup|netstat|visudo|cscli|systeminfo|tasklist|certutil|bitsadmin|zstdcat|gunzip|unxz|bsdtar|busybox|ansible(?:-[a-z]+)?|chef-[a-z]+|htop|aptitude|regedit|mshta|bcdboot|ssh-copy-id|useradd|adduser|usermod|iptables|tcpdump|ncat|socat|lwp-download|rmt-[a-z]+|pip[3x]|python\\d(?:\\.\\d+)?|setsid|ifup|ifdown|aa-[a-z]+|pip[3x]?\\s+(?:install|download|uninstall)';
-/** What follows a command word for it to read as a command line: an option, a path, a variable, an address, a redirection or the end. */
-const CMD_ARGS = `(?:\\s+(?:[-+]{1,2}[a-z]|['"]|[~.]{0,2}/|\\$|\\d{1,3}(?:\\.\\d{1,3}){3}\\b|[a-z]+://|[<>])|\\s*(?:$|[;|&\`)<>]))`;
+/** What follows a command word for it to read as a command line: an option, a path, a variable, an address, a redirection or the end (not `)`: `(…; U; id)` closes a user agent's comment on its language, `$(id)` has its own pattern). */
+const CMD_ARGS = `(?:\\s+(?:[-+]{1,2}[a-z]|['"]|[~.]{0,2}/|\\$|\\d{1,3}(?:\\.\\d{1,3}){3}\\b|[a-z]+://|[<>])|\\s*(?:$|[;|&\`<>]))`;
 /** The same argument shapes, without the end of the value. */
 const CMD_ARG = `\\s+(?:[-+]{1,2}[a-z]|['"]|[~.]{0,2}/|\\$|\\d{1,3}(?:\\.\\d{1,3}){3}\\b|[a-z]+://|[<>])`;
 const CMD_PATH = '(?:/?(?:usr/)?(?:s?bin|local/bin)/)?';

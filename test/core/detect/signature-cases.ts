@@ -33,7 +33,7 @@ export const SIGNATURE_CASES: Record<string, { attack: string[]; benign: string[
       'hello [text in brackets]', 'a[b/1234*c]', '/api/*/items', 'format=lastlog', 'language=python',
       'loc=https://x.example/?s=1&sort=ex&sort=descending', 'Meet at 2:00 at the cafe', 'v1.shell.example', 'shutdown', 'pip',
       // a path with a query string is no glob; template placeholders and labels are no shell syntax
-      '/search?q=shoes', '/a/b/c?page=2&sort=asc', 'costs ${total}', 'Back <<< Next', '/bin/ab',
+      '/search?q=shoes', '/a/b/c?page=2&sort=asc', 'costs ${total}', 'Back <<< Next', '/bin/ab', 'Opera/9.80 (MTK; Opera Mini/2.1199/34.1244; U; id) Presto/2.8.119',
     ],
   },
   traversal: {
