@@ -122,10 +122,10 @@ const CMD_PATTERNS = [
   // PowerShell download-and-run idioms.
   /(?:^|[;&|(`\s])(?:iex|iwr|iwmi|icm|invoke-(?:webrequest|expression|restmethod|wmimethod|command)|start-process|new-object\s+(?:system\.)?net\.webclient)\b/i,
   /\.downloadstring\s*\(|\bfrombase64string\s*\(/i,
-  // Shell globbing used to dodge keyword filters: /etc/pa[s]swd, /bi?/sh, /[e]tc/, /???/?s, /et*/*wd
-  // (`?` opening a URL query, `/search?q=1`, is no glob; `{/?s?/?i?/c?t,}` globs inside a brace expansion)
-  /(?:^|[\s;|&=<>({])\/[\w.-]*(?:\[[^\]\s]{1,12}\]|\?(?![\w.-]*=))[\w.?[\]/-]*/,
-  /(?:^|[\s;|&=])\/(?:[\w.-]+\/)+[\w.-]*(?:\[[^\]\s]{1,12}\]|\?(?![\w.-]*=))/,
+  // Shell globbing used to dodge keyword filters: /etc/pa[s]swd, /bi?/sh, /[e]tc/, /???/?s, /et*/*wd, also inside a brace
+  // expansion ({/?s?/?i?/c?t,}); not a `?` opening a URL query (/search?q=1) nor a regex class before a quantifier (/[a-z]{1,5}/)
+  /(?:^|[\s;|&=<>({])\/[\w.-]*(?:\[[^\]\s]{1,12}\](?![{+])|\?(?![\w.-]*=))[\w.?[\]/-]*/,
+  /(?:^|[\s;|&=])\/(?:[\w.-]+\/)+[\w.-]*(?:\[[^\]\s]{1,12}\](?![{+])|\?(?![\w.-]*=))/,
   /(?:^|[\s;|&=<>(])\/(?:(?=[a-z*]{0,3}\?)[a-z?*]{3,4}|[a-z]{2,3}\*|\*[a-z]{2,3})\//i,
   // Brace expansion builds a command line without spaces: {cat,/etc/passwd}, {,ip,a}, {l,-lh}s, c{a,oun}t
   /\{,[^\s{}]+\}|\{[^\s{},]+,-[^\s{}]*\}|[a-z]\{[a-z]+,[a-z,]*\}[a-z]/i,
@@ -325,7 +325,7 @@ const SCANNER_UA =
   /\b(?:nikto|sqlmap|nmap|masscan|zgrab|nuclei|acunetix|netsparker|wpscan|dirbuster|gobuster|dirb|ffuf|feroxbuster|wfuzz|havij|arachni|w3af|openvas|nessus|qualys|jaeles|whatweb|commix|hydra|medusa|skipfish|paros|webinspect|appscan|zmeu|morfeus|interactsh|l9explore|l9tcpid|jorgee|zaproxy|owasp[ _-]?zap|burp(?:suite|collaborator)?|xsstrike|dotdotpwn|fimap|joomscan|droopescan|nuclei|httpx - open-source|xray|vega\/|netlab360|censysinspect|masscan-ng|grabber|bsqlbf|brutus|sf\/|struts-pwn|log4shell|\(hydra\)|crowdsec-test-scanner)\b|nmap scripting engine|fuzz faster u fool|\bzgrab\/|\bpython-nmap\b|\bModat Scanner\b/i;
 
 const PROBE_PATH =
-  /(?:^|\/)(?:\.env(?:\.\w+)?|\.git\/(?:config|HEAD|index)|\.svn\/entries|\.hg\/|\.DS_Store|\.htaccess|\.htpasswd|\.aws\/credentials|\.ssh\/|wp-admin(?:\/|$)|wp-login\.php|wp-content\/plugins|wp-includes|xmlrpc\.php|wp-config\.php|phpmyadmin|pma\/|myadmin|phpinfo\.php|actuator(?:\/|$)|server-status|server-info|cgi-bin\/|(?:web|app)\.config|config\.(?:php|inc|bak)|vendor\/phpunit|solr\/admin|jmx-console|manager\/html|console\/login|boaform|HNAP1|druid\/index|autodiscover\/autodiscover\.xml|owa\/auth|backup\.(?:zip|sql|tar\.gz|tgz|bak)|(?:db|dump|database)\.sql|[\w.-]*shell\.php|wso\.php|c99\.php|r57\.php|_ignition\/execute-solution|setup\.cgi|cgi\/networkDiag\.cgi|GponForm\/|eval-stdin\.php|telescope\/requests|_profiler|\.vscode\/|sftp-config\.json|id_rsa|crx\/packmgr|\.well-known\/openid-configuration\/\.\.)/i;
+  /(?:^|\/)(?:\.env(?:\.\w+)?|\.git\/(?:config|HEAD|index)|\.svn\/entries|\.hg\/|\.DS_Store|\.htaccess|\.htpasswd|\.aws\/credentials|\.ssh\/|wp-admin(?:\/|$)|wp-login\.php|wp-content\/plugins(?![^?#]*\.(?:css|js|mjs|map|ttf|otf|woff2?|eot|svg|png|jpe?g|gif|webp|avif|ico)(?:$|[?#]))|wp-includes|xmlrpc\.php|wp-config\.php|phpmyadmin|pma\/|myadmin|phpinfo\.php|actuator(?:\/|$)|server-status|server-info|cgi-bin\/|(?:web|app)\.config|config\.(?:php|inc|bak)|vendor\/phpunit|solr\/admin|jmx-console|manager\/html|console\/login|boaform|HNAP1|druid\/index|autodiscover\/autodiscover\.xml|owa\/auth|backup\.(?:zip|sql|tar\.gz|tgz|bak)|(?:db|dump|database)\.sql|[\w.-]*shell\.php|wso\.php|c99\.php|r57\.php|_ignition\/execute-solution|setup\.cgi|cgi\/networkDiag\.cgi|GponForm\/|eval-stdin\.php|telescope\/requests|_profiler|\.vscode\/|sftp-config\.json|id_rsa|crx\/packmgr|\.well-known\/openid-configuration\/\.\.)/i;
 
 // ---------- secrets and personal data ----------
 

@@ -33,7 +33,7 @@ export const SIGNATURE_CASES: Record<string, { attack: string[]; benign: string[
       'hello [text in brackets]', 'a[b/1234*c]', '/api/*/items', 'format=lastlog', 'language=python',
       'loc=https://x.example/?s=1&sort=ex&sort=descending', 'Meet at 2:00 at the cafe', 'v1.shell.example', 'shutdown', 'pip',
       // a path with a query string is no glob; template placeholders and labels are no shell syntax
-      '/search?q=shoes', '/a/b/c?page=2&sort=asc', 'costs ${total}', 'Back <<< Next', '/bin/ab', 'Opera/9.80 (MTK; Opera Mini/2.1199/34.1244; U; id) Presto/2.8.119',
+      '/search?q=shoes', '/a/b/c?page=2&sort=asc', '/[a-z]{1,5}/', 'costs ${total}', 'Back <<< Next', '/bin/ab', 'Opera/9.80 (MTK; Opera Mini/2.1199/34.1244; U; id) Presto/2.8.119',
     ],
   },
   traversal: {
@@ -87,7 +87,7 @@ export const SIGNATURE_CASES: Record<string, { attack: string[]; benign: string[
     benign: ['https://cdn.example/a.png', 'http://203.0.113.7.nip.example/', 'see https://docs.example/guide'],
   },
   'scanner-ua': { attack: ['Mozilla/5.00 (Nikto/2.1.5) (Evasions:None) (Test:Port Check)', 'sqlmap/1.7.2#stable (https://sqlmap.org)', 'Mozilla/5.0 zgrab/0.x', 'Nuclei - Open-source project (github.com/projectdiscovery/nuclei)', 'gobuster/3.6'], benign: ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0', 'curl/8.4.0', 'python-requests/2.31', 'kube-probe/1.29'] },
-  'probe-path': { attack: ['/.env', '/.git/config', '/wp-admin/', '/actuator/env', '/phpmyadmin/index.php', '/backup.zip', '/cgi-bin/test.cgi', '/s72_Shell.php', '/_ignition/execute-solution', '/setup.cgi'], benign: ['/api/v1/users', '/environment', '/admin-guide.html', '/actuators', '/shellfish.php', '/api/setup'] },
+  'probe-path': { attack: ['/.env', '/.git/config', '/wp-admin/', '/wp-content/plugins/revslider/readme.txt', '/wp-content/plugins/', '/actuator/env', '/phpmyadmin/index.php', '/backup.zip', '/cgi-bin/test.cgi', '/s72_Shell.php', '/_ignition/execute-solution', '/setup.cgi'], benign: ['/api/v1/users', '/environment', '/admin-guide.html', '/actuators', '/shellfish.php', '/api/setup', '/wp-content/plugins/wp-dark-mode/assets/fonts/Inter.ttf', '/wp-content/plugins/akismet/style.css?ver=5.3'] },
   'card-number': { attack: ['{"number":"4111 1111 1111 1111"}', 'card 5500-0000-0000-0004', '378282246310005'], benign: ['4111 1111 1111 1112', '**** **** **** 4242', '1234567890123456', 'order 20240101123456'] },
   ssn: { attack: ['"ssn": "123-45-6789"'], benign: ['000-12-3456', '666-12-3456', 'tel 555-12-34567'] },
   'password-hash': { attack: ['$2b$12$KIXQJ4b6Xn2Qe0z7x9vN2uGv1Xk3lJb0Zy8w6QvR1hT9sX2yV4cWe', '{"password":"hunter2"}', '$argon2id$v=19$m=65536,t=3,p=4$abc$def'], benign: ['{"password":""}', 'password policy'] },

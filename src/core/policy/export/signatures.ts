@@ -66,7 +66,7 @@ const EXPORTS: SignatureExport[] = [
   },
   {
     library: 'probe-path',
-    regex: String.raw`(?:^|/)(?:\.env(?:\.\w+)?|\.git/(?:config|head|index)|\.svn/entries|\.hg/|\.ds_store|\.htaccess|\.htpasswd|\.aws/credentials|\.ssh/|wp-admin(?:/|$)|wp-login\.php|wp-content/plugins|wp-includes|xmlrpc\.php|wp-config\.php|phpmyadmin|phpinfo\.php|actuator(?:/|$)|server-status|server-info|cgi-bin/|vendor/phpunit|solr/admin|jmx-console|manager/html|(?:backup|db|dump|database)\.(?:zip|sql|tar\.gz|tgz|bak)|shell\.php|id_rsa)`,
+    regex: String.raw`(?:^|/)(?:\.env(?:\.\w+)?|\.git/(?:config|head|index)|\.svn/entries|\.hg/|\.ds_store|\.htaccess|\.htpasswd|\.aws/credentials|\.ssh/|wp-admin(?:/|$)|wp-login\.php|wp-content/plugins(?:/[\w-]+)*(?:/|/[\w.-]*\.(?:php|txt))?$|wp-includes|xmlrpc\.php|wp-config\.php|phpmyadmin|phpinfo\.php|actuator(?:/|$)|server-status|server-info|cgi-bin/|vendor/phpunit|solr/admin|jmx-console|manager/html|(?:backup|db|dump|database)\.(?:zip|sql|tar\.gz|tgz|bak)|shell\.php|id_rsa)`,
   },
   {
     library: 'credential-in-url',
