@@ -152,9 +152,9 @@ function cmdNamed(v: string): string | null {
 
 /**
  * Shell quoting and empty expansions removed, as the shell would read the word: 'i'fconfig,
- * w\ho''ami, c$@at, ca$u /et$_c, pi$()ng, pi``ng, ""p""y""t""h""o""n"".
+ * w\ho''ami, c$@at, ca$u /et$_c, sh$XX -c, pi$()ng, pi``ng, ""p""y""t""h""o""n"".
  */
-const SHELL_NOISE = /\$(?:[@*!?_#$-]|\{\w{0,8}\}|\(\s*\)|[a-z](?![\w{(]))|``|[<>]\(\s*\)|\\(?=[\w/\\'"])|\\\\|['"^]/gi;
+const SHELL_NOISE = /\$(?:[@*!?_#$-]|\{\w{0,8}\}|\(\s*\)|[a-z]\w{0,15}(?![\w{(]))|``|[<>]\(\s*\)|\\(?=[\w/\\'"])|\\\\|['"^]/gi;
 
 function cmd(v: string, name: string | null): string | null {
   const hit = CMD_RAW(v) ?? (name !== null ? cmdNamed(v) : null);

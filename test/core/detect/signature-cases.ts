@@ -25,7 +25,7 @@ export const SIGNATURE_CASES: Record<string, { attack: string[]; benign: string[
       'code=cat /etc/x', '<?xml version="1.0"?><root><a probe=";cat /etc/passwd"></a></root>', '1;.shell whoami', ';\\n.databases', '1;.\\"shell whoami', 'cd /;cd etc;column passwd', 'https://x.example/?args=env --version',
       'FOR /F "tokens=1" %% IN (a.txt) DO ECHO %%', 'if "A A" == "A A" echo same', ';at 2:00 "echo test"', "'c'url localhost",
       // variables spelling a command, parameter-expansion operators, here-strings, globs inside braces, Windows switches
-      'a=c;b=at;$a$b /etc/hosts', 'echo ${PATH%%:*}', 'x=${v/a/b}', 'bash <<< "id"', 'x;python3<<<print(1)', '{/b??/c?t,/etc/hosts}', '&ipconfig/all',
+      'a=c;b=at;$a$b /etc/hosts', 'echo ${PATH%%:*}', 'x=${v/a/b}', 'bash <<< "id"', 'x; bash$FOO -c id', 'x;python3<<<print(1)', '{/b??/c?t,/etc/hosts}', '&ipconfig/all',
     ],
     benign: [
       "Don't ring the bell; the baby sleeps", 'Deliver after 5pm & call first', 'tea (green)', 'ls-400 lamp', 'cat toys', 'date', 'time warner', 'a hero; more than',
@@ -33,7 +33,7 @@ export const SIGNATURE_CASES: Record<string, { attack: string[]; benign: string[
       'hello [text in brackets]', 'a[b/1234*c]', '/api/*/items', 'format=lastlog', 'language=python',
       'loc=https://x.example/?s=1&sort=ex&sort=descending', 'Meet at 2:00 at the cafe', 'v1.shell.example', 'shutdown', 'pip',
       // a path with a query string is no glob; template placeholders and labels are no shell syntax
-      '/search?q=shoes', '/a/b/c?page=2&sort=asc', '/[a-z]{1,5}/', 'costs ${total}', 'Back <<< Next', '/bin/ab', 'Opera/9.80 (MTK; Opera Mini/2.1199/34.1244; U; id) Presto/2.8.119',
+      '/search?q=shoes', '/a/b/c?page=2&sort=asc', '/[a-z]{1,5}/', 'costs ${total}', 'Price $usd -10% today', 'Back <<< Next', '/bin/ab', 'Opera/9.80 (MTK; Opera Mini/2.1199/34.1244; U; id) Presto/2.8.119',
     ],
   },
   traversal: {
