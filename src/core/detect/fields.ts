@@ -639,7 +639,10 @@ export class ExchangeView {
           if (n !== 'cookie') continue;
           for (const part of v.split(';')) {
             const eq = part.indexOf('=');
-            if (eq > 0) out.push(target('cookie', part.slice(0, eq).trim(), part.slice(eq + 1).trim(), true));
+            const name = (eq < 0 ? part : part.slice(0, eq)).trim();
+            if (eq > 0) out.push(target('cookie', name, part.slice(eq + 1).trim(), true));
+            // Payloads hide in odd cookie names (`<?php …?>=1`) and in parts with no `=` at all, as in query strings.
+            if (name && !ORDINARY_NAME.test(name)) out.push(target('cookie', null, name, true));
           }
         }
         break;

@@ -84,8 +84,8 @@ const CMD_WORDS =
 /** Commands that are no English word: the command alone, at the start of a value or after a separator, is a command line. */
 const CMD_STRONG =
   'whoami|ifconfig|ipconfig|uname|nslookup|netstat|visudo|cscli|systeminfo|tasklist|certutil|bitsadmin|zstdcat|gunzip|unxz|bsdtar|busybox|ansible(?:-[a-z]+)?|chef-[a-z]+|htop|aptitude|regedit|mshta|bcdboot|ssh-copy-id|useradd|adduser|usermod|iptables|tcpdump|ncat|socat|lwp-download|rmt-[a-z]+|pip[3x]|python\\d(?:\\.\\d+)?|setsid|ifup|ifdown|aa-[a-z]+|pip[3x]?\\s+(?:install|download|uninstall)';
-/** What follows a command word for it to read as a command line: an option, a path, a variable, an address, a redirection or the end. */
-const CMD_ARGS = `(?:\\s+(?:[-+]{1,2}[a-z]|['"]|[~.]{0,2}/|\\$|\\d{1,3}(?:\\.\\d{1,3}){3}\\b|[a-z]+://|[<>])|\\s*(?:$|[;|&\`)<>]))`;
+/** What follows a command word for it to read as a command line: an option, a path, a variable, an address, a redirection or the end (not `)`: `(…; U; id)` closes a user agent's comment on its language, `$(id)` has its own pattern). */
+const CMD_ARGS = `(?:\\s+(?:[-+]{1,2}[a-z]|['"]|[~.]{0,2}/|\\$|\\d{1,3}(?:\\.\\d{1,3}){3}\\b|[a-z]+://|[<>])|\\s*(?:$|[;|&\`<>]))`;
 /** The same argument shapes, without the end of the value. */
 const CMD_ARG = `\\s+(?:[-+]{1,2}[a-z]|['"]|[~.]{0,2}/|\\$|\\d{1,3}(?:\\.\\d{1,3}){3}\\b|[a-z]+://|[<>])`;
 const CMD_PATH = '(?:/?(?:usr/)?(?:s?bin|local/bin)/)?';
@@ -93,7 +93,8 @@ const CMD_PATH = '(?:/?(?:usr/)?(?:s?bin|local/bin)/)?';
 const CMD_WRAPPER = '(?:(?:time|nohup|strace|ltrace|sudo|nice|exec|setsid|stdbuf|timeout\\s+\\d+)\\s+(?:-\\S+\\s+)*|flock\\s+(?:-\\S+\\s+)*\\S+\\s+|cpulimit\\s+(?:-\\S+\\s+(?:\\d+\\s+)?)*)';
 const CMD_PATTERNS = [
   // A command at the start of the value or after ; & | or a line break, shaped like a command line.
-  new RegExp(`[;&|\\n\\r][ \\t]*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s|$|[;|&\`)<>])|(?:${CMD_WORDS})${CMD_ARGS})`, 'i'),
+  // A distinctive command may take a Windows switch straight after its name (`&bcdboot/r x`, `&ipconfig/all`).
+  new RegExp(`[;&|\\n\\r][ \\t]*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s|$|[;|&\`)<>]|\\/[a-z?][\\w:-]*(?:\\s|$))|(?:${CMD_WORDS})${CMD_ARGS})`, 'i'),
   // At the start of a value (or of a `name=value` inside one) a common word needs a real argument (`date` or `cat toys` alone is text).
   new RegExp(`(?:^|=)\\s*${CMD_PATH}(?:(?:${CMD_STRONG})(?=\\s+\\S|\\s*[;|&\`)<>])|(?:${CMD_WORDS})${CMD_ARG})`, 'i'),
   new RegExp(`=\\s*${CMD_PATH}(?:${CMD_STRONG})\\s*(?:$|[&\\n])`, 'i'),
@@ -104,6 +105,10 @@ const CMD_PATTERNS = [
   /`\s*(?:[a-z/]+)(?:\s+[^`]*)?`/i,
   /\$\{IFS\}|\$IFS\b|\{\s*(?:cat|ls|id|echo),/i,
   /\/(?:usr\/)?bin\/(?:ba|z|k|da|c)?sh\b/i,
+  // A here-string fed to a command: `gcc10.1<<<'void main(){}'`, `bash <<< "id"` (`Back <<< Next` is a label).
+  new RegExp(`(?:^|[;&|\\n])[ \\t]*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})[\\w.-]*[ \\t]*<<<[ \\t]*\\S`, 'i'),
+  // Parameter expansion with a pattern operator: ${x#…}, ${PATH%…}, ${v/a/b}, ${v^^}, ${v,,}
+  /\$\{[a-z_]\w*(?:##?|%%?|\/\/?|\^\^?|,,?)[^}\n]{0,40}\}/i,
   /\b(?:cmd(?:\.exe)?\s*\/[ck]\b|powershell(?:\.exe)?\s+-\w+)/i,
   /\b(?:wget|curl)\s+(?:-\w+\s+)*https?:\/\//i,
   /(?:^|[;&|\n\r])[ \t]*(?:curl|wget|ping|nc|ncat|telnet|ssh|ftp|nslookup|dig)\s+(?:-\w+\s+)*(?:[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}|localhost)(?:[:/\s]|$)/i,
@@ -117,9 +122,10 @@ const CMD_PATTERNS = [
   // PowerShell download-and-run idioms.
   /(?:^|[;&|(`\s])(?:iex|iwr|iwmi|icm|invoke-(?:webrequest|expression|restmethod|wmimethod|command)|start-process|new-object\s+(?:system\.)?net\.webclient)\b/i,
   /\.downloadstring\s*\(|\bfrombase64string\s*\(/i,
-  // Shell globbing used to dodge keyword filters: /etc/pa[s]swd, /bi?/sh, /[e]tc/, /???/?s, /et*/*wd
-  /(?:^|[\s;|&=<>(])\/[\w.-]*(?:\[[^\]\s]{1,12}\]|\?)[\w.?[\]/-]*/,
-  /(?:^|[\s;|&=])\/(?:[\w.-]+\/)+[\w.-]*(?:\[[^\]\s]{1,12}\]|\?)/,
+  // Shell globbing used to dodge keyword filters: /etc/pa[s]swd, /bi?/sh, /[e]tc/, /???/?s, /et*/*wd, also inside a brace
+  // expansion ({/?s?/?i?/c?t,}); not a `?` opening a URL query (/search?q=1) nor a regex class before a quantifier (/[a-z]{1,5}/)
+  /(?:^|[\s;|&=<>({])\/[\w.-]*(?:\[[^\]\s]{1,12}\](?![{+])|\?(?![\w.-]*=))[\w.?[\]/-]*/,
+  /(?:^|[\s;|&=])\/(?:[\w.-]+\/)+[\w.-]*(?:\[[^\]\s]{1,12}\](?![{+])|\?(?![\w.-]*=))/,
   /(?:^|[\s;|&=<>(])\/(?:(?=[a-z*]{0,3}\?)[a-z?*]{3,4}|[a-z]{2,3}\*|\*[a-z]{2,3})\//i,
   // Brace expansion builds a command line without spaces: {cat,/etc/passwd}, {,ip,a}, {l,-lh}s, c{a,oun}t
   /\{,[^\s{}]+\}|\{[^\s{},]+,-[^\s{}]*\}|[a-z]\{[a-z]+,[a-z,]*\}[a-z]/i,
@@ -127,8 +133,8 @@ const CMD_PATTERNS = [
   /\$\(\(|[<>]\(\s*[a-z]|\$\[\s*\d/i,
   // Bash function definitions: Shellshock `() {` and fork bombs `:(){ :|:& };:`
   /^\s*\(\s*\)\s*\{|(?:^|[;\s])([\w:.]+)\s*\(\s*\)\s*\{[^}]{0,80}?\1(?:\(\))?\s*[|&]/,
-  // A variable run as the command (`a=/etc&&c=cat&&$c $a`, `x;$garb pizza`), or aliased to one.
-  /(?:[;\n]|&&|\|\|)[ \t]*\$\{?[a-z_]\w*\}?(?=\s|$)/i,
+  // A variable run as the command (`a=/etc&&c=cat&&$c $a`, `x;$garb pizza`, `;$c1$c2$c3` spelling one), or aliased to one.
+  /(?:[;\n]|&&|\|\|)[ \t]*(?:\$\{?[a-z_]\w*\}?)+(?=\s|$)/i,
   /(?:^|[;&|\n][ \t]*)alias\s+(?:[-+]\w+\s+)*['"]?[^\s='"]+['"]?=/i,
   // Windows batch: FOR [/D|/R path|/L|/F "opts"] %x IN (set) DO command; IF [/I] [NOT] condition command
   /\bfor\s+(?:\/[dlrf]\s+(?:"[^"]*"\s+|[a-z]:\\\S*\s+)?)*%{1,2}[^\s%]{0,20}\s+in\s*\([^)]*\)\s*do\b/i,
@@ -137,27 +143,34 @@ const CMD_PATTERNS = [
 const CMD_RAW = anyOf(CMD_PATTERNS);
 /** A distinctive command as the whole value of a named field (`code=visudo`); a path segment naming one is a page (`/tags/iptables`). */
 const CMD_ALONE = new RegExp(`^\\s*${CMD_PATH}(?:${CMD_STRONG})\\s*$`, 'i');
+/** A program in a system binary directory as a named field's value (`cmd=/bin/ab`, `/usr/sbin/sendmail -t`); a URL path may be `/bin/…`. */
+const BIN_VALUE = /^\s*\/(?:usr\/(?:local\/)?)?s?bin\/[a-z][\w.+-]*(?=\s|$)/i;
+
+function cmdNamed(v: string): string | null {
+  return CMD_ALONE.exec(v)?.[0] ?? BIN_VALUE.exec(v)?.[0] ?? null;
+}
 
 /**
  * Shell quoting and empty expansions removed, as the shell would read the word: 'i'fconfig,
- * w\ho''ami, c$@at, ca$u /et$_c, pi$()ng, pi``ng, ""p""y""t""h""o""n"".
+ * w\ho''ami, c$@at, ca$u /et$_c, sh$XX -c, pi$()ng, pi``ng, ""p""y""t""h""o""n"".
  */
-const SHELL_NOISE = /\$(?:[@*!?_#$-]|\{\w{0,8}\}|\(\s*\)|[a-z](?![\w{(]))|``|[<>]\(\s*\)|\\(?=[\w/\\'"])|\\\\|['"^]/gi;
+const SHELL_NOISE = /\$(?:[@*!?_#$-]|\{\w{0,8}\}|\(\s*\)|[a-z]\w{0,15}(?![\w{(]))|``|[<>]\(\s*\)|\\(?=[\w/\\'"])|\\\\|['"^]/gi;
 
 function cmd(v: string, name: string | null): string | null {
-  const hit = CMD_RAW(v) ?? (name !== null ? CMD_ALONE.exec(v)?.[0] ?? null : null);
+  const hit = CMD_RAW(v) ?? (name !== null ? cmdNamed(v) : null);
   if (hit !== null || !/[$`<>\\'"^]/.test(v)) return hit;
   const folded = v.replace(SHELL_NOISE, '');
-  return folded === v ? null : (CMD_RAW(folded) ?? (name !== null ? CMD_ALONE.exec(folded)?.[0] ?? null : null));
+  return folded === v ? null : (CMD_RAW(folded) ?? (name !== null ? cmdNamed(folded) : null));
 }
 
 /** Cheap pre-check: every CMD pattern needs one of these (a separator, shell syntax, or a command word at the start). */
-const CMD_HINT = new RegExp(String.raw`[;&|\`$\n\r<>{}[?*\\'"^]|/bin/|cmd|powershell|wget|curl|invoke-|\b(?:iex|iwr|iwmi|icm|if|alias)\b|start-process|new-object|downloadstring|frombase64string|%[^\s%]*\s+in\s*\(|(?:^|=)\s*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})\b|^\s*${CMD_WRAPPER}`, 'i');
+const CMD_HINT = new RegExp(String.raw`[;&|\`$\n\r<>{}[?*\\'"^]|bin/|cmd|powershell|wget|curl|invoke-|\b(?:iex|iwr|iwmi|icm|if|alias)\b|start-process|new-object|downloadstring|frombase64string|%[^\s%]*\s+in\s*\(|(?:^|=)\s*${CMD_PATH}(?:${CMD_WORDS}|${CMD_STRONG})\b|^\s*${CMD_WRAPPER}`, 'i');
 
 const TRAVERSAL = anyOf([
   /(?:^|[\\/=:;,'"\s])\.{2,}(?:[\\/]|$)/,
   /[\\/]\.{2,}(?:[\\/;]|$)/,
-  /\.\.;\//,
+  // Tomcat path parameters on a dot-dot segment: `..;/`, `..;x/`, `..;.\`
+  /\.\.;[^\\/\s;]{0,16}[\\/]/,
   /(?:0x2e|0x5c|0x2f){1,2}(?:\.|0x2e|0x5c|0x2f|%00|\/)/i,
   /(?:^|(?<!:\/\/)[\\/])(?:etc\/(?:passwd|shadow|group|hosts|issue|hostname|subuid|subgid|sudoers|crontab|fstab|mtab|resolv\.conf|profile|environment|apache2|nginx|httpd|mysql|ssh\/|security\/|master\.passwd|motd|inittab|sysconfig|php)|proc\/(?:self|version|cpuinfo|meminfo|interrupts|net|mounts|sys|\d+|cmdline|environ|kcore|partitions|modules|sched_debug|stat)|sys\/(?:class|kernel|devices|block|bus|module|firmware|fs|power)|var\/log\/|windows\\(?:win\.ini|system32)|boot\.ini|win\.ini)\b/i,
   // Credentials and configuration in hidden files: ~/.ssh/id_rsa, .aws/credentials, .docker/secrets, .kube/config, shell histories.
@@ -199,11 +212,19 @@ const JNDI = anyOf([
   /\$\{[^}]{0,120}?\$\{\s*(?:lower|upper|env|sys|::-|date|main|ctx|java|base64|k8s|docker|spring|web|bundle|log4j|marker|sd|event)\b/i,
   /\$\{\s*(?:lower|upper|::-)[^}]*\}[^}]*?(?:ndi|:\s*(?:ldap|rmi|dns|iiop))/i,
   /\$\{[^}]{0,80}?(?:ldaps?|rmi|dns|iiop|corba|nds|nis|http)\s*:\s*\/\//i,
+  // The lookup's `{` glued on after another lookup supplied the `$`: `${:1337:-x$}{jndi:ldap://…}`
+  /\{\s*jndi\s*:\s*(?:ldaps?|rmi|dns|iiop|corba|nds|nis|https?)\s*:/i,
 ]);
 
 /** PHP functions whose names are no English word: a call to one is PHP code. */
 const PHP_FUNCTIONS =
   'call_user_func(?:_array)?|create_function|chr|ord|fsockopen|pfsockopen|gzinflate|gzuncompress|gzdecode|gzopen|bzdecompress|bzopen|zlib_decode|str_rot13|strrev|substr|strtr|sprintf|vsprintf|intval|unpack|crypt|checkdate|symlink|chroot|readlink|serialize|unserialize|filegroup|fileowner|fileperms|phpinfo|phpversion|php_uname|shell_exec|passthru|popen|proc_open|pcntl_exec|escapeshell(?:cmd|arg)|highlight_file|show_source|putenv|getenv|gethostbyname|gethostbynamel|hex2bin|bin2hex|fputcsv|fwrite|fread|fgets|unlink|scandir|opendir|readdir|readfile|fopen|strip_tags|print_r|var_dump|var_export|move_uploaded_file|assert_options|(?:posix|curl|ldap|pg|odbc|sodium|tidy|zend|proc|pcntl|mysqli?|sqlite|openssl|apache|gz|bz|zlib)_\\w+';
+/**
+ * PHP functions no identifier of another language or English word ends with: a call counts even glued
+ * to the text before it (`FOOgzinflate()`, `xcall_user_func(`), as PHP's own filters are evaded.
+ */
+const PHP_GLUED_FUNCTIONS =
+  'call_user_func(?:_array)?|create_function|fsockopen|gzinflate|gzuncompress|gzdecode|bzdecompress|zlib_decode|str_rot13|shell_exec|proc_open|pcntl_exec|passthru|phpinfo|php_uname|escapeshell(?:cmd|arg)|highlight_file|show_source|move_uploaded_file|base64_decode|file_(?:get|put)_contents|assert_options';
 /** PHP extension prefixes other languages and filter syntaxes share (`is_active(true)`, `date_range(a,b)`): PHP-shaped arguments only. */
 const PHP_COMMON_PREFIX = '(?:array|str|date|file|is|get_defined|get|set|hash|json|xml|filter|session|stream|ob|ini|func|base64|iconv|preg|mb)_\\w+';
 /** PHP functions named like English words: a call counts with PHP-shaped arguments only. */
@@ -214,6 +235,9 @@ const CODE = anyOf([
   /\b(?:php|phar|zip|expect|glob|data|zlib|compress\.(?:zlib|bzip2)|ogg|rar|ssh2\.\w+):\/\//i,
   new RegExp(`\\b(?:${PHP_FUNCTIONS})\\s*\\(|\\b(?:${PHP_WORD_FUNCTIONS}|${PHP_COMMON_PREFIX})\\s*\\(\\s*(?:\\)|\\$|['"]|@|$)`, 'i'),
   /\b(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|eval|include|require|include_once|require_once|preg_replace|base64_decode|file_get_contents|file_put_contents|phpinfo)\s*\(/i,
+  new RegExp(`(?:${PHP_GLUED_FUNCTIONS})\\s*\\(`, 'i'),
+  // A function name assembled from bare-word pieces and called: (sy.(st).em)('id'); a bracketed piece is required ((v1.2.3)(beta) is text).
+  /\(\s*(?:\w+\s*\.\s*)*\(\s*\w+\s*\)(?:\s*\.\s*(?:\(\s*\w+\s*\)|\w+))+\s*\)\s*\(/,
   /\$_(?:GET|POST|REQUEST|COOKIE|SERVER|FILES|ENV|SESSION)\b/,
   // PHP calls through variables and strings: $a(1), $$b(2), ${'a'}(3), $__['o'](4), $foo->$bar(), ("system")("id"), [system][0](ls), 'sys'.'tem'(…)
   /\$+\s*(?:\{[^{}]{1,40}\}|[a-z_]\w*)(?:\s*(?:\[(?:[^[\]]|\[[^[\]]{0,40}\]){1,40}\]|\{[^{}]{1,40}\}|->\s*\$?\w+|::\s*\$?\w+))*(?:\(|\s+\(\s*(?:\)|\$|['"@\d]))/i,
@@ -260,14 +284,17 @@ function code(v: string, name: string | null): string | null {
 
 const CRLF_PATTERNS = anyOf([
   /[\r\n][ \t]*(?:(?:set-cookie|location|refresh|content-(?:type|length|disposition)|transfer-encoding|remote-addr|x-[\w-]+|access-control-[\w-]+|link|host|cookie|authorization)\s*:|http\/\d(?:\.\d)?\s+\d{3}\b|<(?:html|script|body)\b)/i,
-  /%0[da](?:%0[da])?\s*(?:set-cookie|location|content-(?:type|length)|http\/)/i,
+  // Still URL-encoded (a header value, a doubly encoded parameter): any header line after the break.
+  /%0[da][ \t]*(?:[a-z][\w-]{0,40}[ \t]*:(?!\/\/)|http\/)/i,
   // A line break inside a URL path (`/index.php/PHP%0Ainfo.php`): header injection through the request line.
   /^\/[^\s]*[\r\n]/,
   // A whole request inside a value: request smuggling (`…%0aGET /admin HTTP/1.1`).
   /\b(?:GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT|TRACE|PROPFIND)\s+\S+\s+HTTP\/\d(?:\.\d)?\b/,
   // Mail protocol commands after a line break: SMTP, POP3 and IMAP injection into mail back ends.
   /[\r\n][ \t]*(?:(?:mail\s+from|rcpt\s+to)\s*:|(?:ehlo|helo)\s+[\w.-]+\s*(?=[\r\n]|$)|(?:retr|dele|top|list|uidl)\s+\d+(?:\s+\d+)?\s*(?=[\r\n]|$)|[a-z]{1,4}\d{1,4}\s+(?:examine|select|login|authenticate|status|store|copy|list|lsub|search|fetch|append|uid|create|rename|subscribe|expunge|logout|capability|starttls|quit)\b)/i,
-  /[\r\n][ \t]*(?:DATA|QUIT|RSET|NOOP|STARTTLS)[ \t]*(?=[\r\n]|$)|[\r\n][ \t]*(?:AUTH|APOP)\s+\S+(?:\s+\S+)?\s*(?=[\r\n]|$)/,
+  /[\r\n][ \t]*(?:DATA|QUIT|RSET|NOOP|STARTTLS)[ \t]*(?=[\r\n]|$)|[\r\n][ \t]*(?:AUTH|APOP)\s+\S+(?:\s+\S+)?\s*(?=[\r\n]|$)|[\r\n][ \t]*(?:HELP|VRFY|EXPN)(?:[ \t]+\S+)?[ \t]*(?=[\r\n]|$)/,
+  // IMAP commands whose arguments have their own grammar, whatever the tag: `d STORE 2 +FLAGS (\Deleted)`, `a UID FETCH 1:* (BODY[])`
+  /[\r\n][ \t]*[\w.]{1,10}[ \t]+(?:uid[ \t]+)?(?:store[ \t]+[\d:*,]+[ \t]+[+-]?flags(?:\.silent)?[ \t]+\(|fetch[ \t]+[\d:*,]+[ \t]+\((?:body|rfc822|envelope|flags|uid|internaldate)\b)/i,
 ]);
 
 /** A multipart body: its part headers are line breaks followed by header names by design. */
@@ -278,7 +305,7 @@ function crlf(v: string): string | null {
 }
 
 const RFI = anyOf([
-  /^(?:https?|ftps?):\/\/(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\/[^\s]*/im,
+  /^(?:https?|ftps?):\/\/(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?(?:[/?#][^\s]*|$)/im,
   /^(?:https?|ftps?):\/\/[^\s?#]+\?+$/im,
   /^(?:https?|ftps?):\/\/[^\s]+\.(?:php|phtml|txt|inc|sh|pl|py|jsp|asp)\??$/im,
 ]);
@@ -300,7 +327,7 @@ const SCANNER_UA =
   /(?<![\w./-])(?:nikto|sqlmap|nmap|masscan|zgrab|nuclei|acunetix|netsparker|wpscan|dirbuster|gobuster|dirb|ffuf|feroxbuster|wfuzz|havij|arachni|w3af|openvas|nessus|qualys|jaeles|whatweb|commix|hydra|medusa|skipfish|paros|webinspect|appscan|zmeu|morfeus|interactsh|l9explore|l9tcpid|jorgee|zaproxy|owasp[ _-]?zap|burp(?:suite|collaborator)?|xsstrike|dotdotpwn|fimap|joomscan|droopescan|nuclei|httpx - open-source|xray|vega\/|netlab360|censysinspect|masscan-ng|grabber|bsqlbf|brutus|sf\/|struts-pwn|log4shell|\(hydra\)|crowdsec-test-scanner)\b|nmap scripting engine|fuzz faster u fool|\bzgrab\/|\bpython-nmap\b|\bModat Scanner\b/i;
 
 const PROBE_PATH =
-  /(?:^|\/)(?:\.env(?:\.\w+)?|\.git\/(?:config|HEAD|index)|\.svn\/entries|\.hg\/|\.DS_Store|\.htaccess|\.htpasswd|\.aws\/credentials|\.ssh\/|wp-admin(?:\/|$)|wp-login\.php|wp-content\/plugins(?![^?#]*\.(?:css|js|map|ttf|otf|woff2?|eot|png|jpe?g|gif|svg|webp|ico)$)|wp-includes|xmlrpc\.php|wp-config\.php|phpmyadmin|pma\/|myadmin|phpinfo\.php|actuator(?:\/|$)|server-status|server-info|cgi-bin\/|(?:web|app)\.config|config\.(?:php|inc|bak)|vendor\/phpunit|solr\/admin|jmx-console|manager\/html|console\/login|boaform|HNAP1|druid\/index|autodiscover\/autodiscover\.xml|owa\/auth|backup\.(?:zip|sql|tar\.gz|tgz|bak)|(?:db|dump|database)\.sql|[\w.-]*shell\.php|wso\.php|c99\.php|r57\.php|_ignition\/execute-solution|setup\.cgi|cgi\/networkDiag\.cgi|GponForm\/|eval-stdin\.php|telescope\/requests|_profiler|\.vscode\/|sftp-config\.json|id_rsa|crx\/packmgr|\.well-known\/openid-configuration\/\.\.)/i;
+  /(?:^|\/)(?:\.env(?:\.\w+)?|\.git\/(?:config|HEAD|index)|\.svn\/entries|\.hg\/|\.DS_Store|\.htaccess|\.htpasswd|\.aws\/credentials|\.ssh\/|wp-admin(?:\/|$)|wp-login\.php|wp-content\/plugins(?![^?#]*\.(?:css|js|mjs|map|ttf|otf|woff2?|eot|svg|png|jpe?g|gif|webp|avif|ico)(?:$|[?#]))|wp-includes|xmlrpc\.php|wp-config\.php|phpmyadmin|pma\/|myadmin|phpinfo\.php|actuator(?:\/|$)|server-status|server-info|cgi-bin\/|(?:web|app)\.config|config\.(?:php|inc|bak)|vendor\/phpunit|solr\/admin|jmx-console|manager\/html|console\/login|boaform|HNAP1|druid\/index|autodiscover\/autodiscover\.xml|owa\/auth|backup\.(?:zip|sql|tar\.gz|tgz|bak)|(?:db|dump|database)\.sql|[\w.-]*shell\.php|wso\.php|c99\.php|r57\.php|_ignition\/execute-solution|setup\.cgi|cgi\/networkDiag\.cgi|GponForm\/|eval-stdin\.php|telescope\/requests|_profiler|\.vscode\/|sftp-config\.json|id_rsa|crx\/packmgr|\.well-known\/openid-configuration\/\.\.)/i;
 
 // ---------- secrets and personal data ----------
 
@@ -384,7 +411,11 @@ function internalHost(host: string): boolean {
     if (v6.isIPv4MappedAddress()) addr = v6.toIPv4Address();
     else if (v6.parts.slice(0, 6).every((p) => p === 0) && (v6.parts[6] !== 0 || v6.parts[7] > 1)) addr = ipaddr.IPv4.parse(`${v6.parts[6] >> 8}.${v6.parts[6] & 255}.${v6.parts[7] >> 8}.${v6.parts[7] & 255}`);
   }
-  return INTERNAL_RANGES.has(addr.range());
+  const range = addr.range();
+  // IPv6 outside the global unicast block (2000::/3) that no special range claims is unallocated:
+  // no public host has such an address (`[a::]`, `[dead:beef::1]`).
+  if (range === 'unicast' && addr.kind() === 'ipv6' && ((addr as ipaddr.IPv6).parts[0] & 0xe000) !== 0x2000) return true;
+  return INTERNAL_RANGES.has(range);
 }
 
 /** ipaddr.js ranges that are inside a network (documentation and multicast ranges are not). */
@@ -404,12 +435,15 @@ function urlHosts(value: string, slashes: number): { hosts: string[]; numeric: b
   const hosts: string[] = [];
   let numeric = false;
   const hostOf = (a: string) => (a.startsWith('[') ? a.slice(0, a.indexOf(']') + 1) : a.replace(/:\d*$/, ''));
+  const written = hostOf(clean.slice(clean.lastIndexOf('@') + 1));
   try {
-    hosts.push(new URL(`http://${clean.replace(/%25|%(?=[\w-]*\])/g, '')}/`).hostname);
+    const host = new URL(`http://${clean.replace(/%25|%(?=[\w-]*\])/g, '')}/`).hostname;
+    // An IPv4 address the parser had to rewrite (`123456789`, `0x7f.1`, `0177.0.0.1`) was spelled to slip past filters.
+    if (/^[\d.]+$/.test(host) && host !== written.replace(/\.$/, '')) numeric = true;
+    hosts.push(host);
   } catch {
-    const h = hostOf(clean.slice(clean.lastIndexOf('@') + 1));
-    if (/^(?:0x[0-9a-f]+|\d+)(?:\.(?:0x[0-9a-f]+|\d+))*$/i.test(h)) numeric = true;
-    hosts.push(h);
+    if (/^(?:0x[0-9a-f]+|\d+)(?:\.(?:0x[0-9a-f]+|\d+))*$/i.test(written)) numeric = true;
+    hosts.push(written);
   }
   for (const m of value.matchAll(/@\s*(\[[0-9a-f:.%\w]+\]|[\w.-]+)/gi)) hosts.push(m[1]);
   return { hosts, numeric, obfuscated };
@@ -498,14 +532,14 @@ export const SIGNATURE_LIST: readonly SignatureLibrary[] = [
     lib('nosqli', 'NoSQL (MongoDB) operator injection: $ne/$gt/$where/$regex in keys or values', true, /\$|\bdb\.|return|this\./, NOSQLI),
     lib('xss', 'Cross-site scripting: script tags, event handlers, javascript: URLs', true, /[<>:(]|javascript|on\w+\s*=/i, XSS),
     lib('ldap', 'LDAP filter injection: values that close the filter and open their own ((uid=*), (|, )!(…)', true, /\)[\s]*[(|&!]/, LDAP),
-    lib('cmd', 'OS command injection: command lines after separators or alone, $(…), backticks, globbing and quoting evasions, Windows batch', true, CMD_HINT, cmd),
+    lib('cmd', 'OS command injection: command lines after separators or alone, $(…), backticks, parameter expansion, here-strings, globbing and quoting evasions, Windows batch', true, CMD_HINT, cmd),
     lib('traversal', 'Path traversal and local file inclusion: ../, encoded dots, system files (/etc/passwd, /proc/, /sys/, win.ini), credentials in hidden files and directories', true, /\.\.|0x|etc\/|proc\/|sys\/|var\/log|win|boot\.ini|[a-z]:\\|(?:^|[\\/=\s])\.[a-z]|@(?:fs|id)\/|\.log|\.sql\.|\x00/i, traversal),
     lib('ssti', 'Server-side template and expression-language injection ({{7*7}}, ${…}, OGNL, SpEL)', true, /[{%#@_]|\$\{|freemarker|class\.|getRuntime/i, SSTI),
     lib('jndi', 'Log4Shell / JNDI lookups (${jndi:ldap://…}) including nested obfuscations', true, /\$\{/, JNDI),
-    lib('code', 'Code injection: PHP tags, wrappers, functions and variable calls, php.ini directives, runnable uploads, prototype pollution, Node/Perl/Python/Ruby eval', true, /[<$(:_[{=]|proto|constructor|require|process|Runtime|ProcessBuilder|Kernel|ObjectSpace|module|\.\s*ph|sess_|wp-config|\.boto|htaccess|user\.ini/i, code),
-    lib('crlf', 'CRLF injection: line breaks followed by header names (response splitting), whole requests (smuggling) or mail protocol commands', true, /[\r\n]|%0[da]|HTTP\/\d/i, crlf),
+    lib('code', 'Code injection: PHP tags, wrappers, functions (glued or assembled) and variable calls, php.ini directives, runnable uploads, prototype pollution, Node/Perl/Python/Ruby eval', true, /[<$(:_[{=]|proto|constructor|require|process|Runtime|ProcessBuilder|Kernel|ObjectSpace|module|\.\s*ph|sess_|wp-config|\.boto|htaccess|user\.ini/i, code),
+    lib('crlf', 'CRLF injection: line breaks followed by header names (response splitting), whole requests (smuggling) or SMTP/POP3/IMAP commands', true, /[\r\n]|%0[da]|HTTP\/\d/i, crlf),
     lib('rfi', 'Remote file inclusion: parameter values that are URLs to raw IPs or scripts, or URLs in path/include-named parameters', true, /(?:https?|ftps?):\/\//i, rfi),
-    lib('ssrf', 'URL-valued parameters pointing at loopback, private, link-local or metadata addresses (however spelled), or non-HTTP schemes', true, /^\s*(?:[a-z][\w+.-]{1,15}:|\/\/|\d{1,3}\.\d|\[|[0-9a-f]*:[0-9a-f]*:|localhost|metadata|instance-data|ip6?-|ipv6-|[\w.-]+\.(?:local|internal|me))|\n/im, ssrf),
+    lib('ssrf', 'URL-valued parameters pointing at loopback, private, link-local, metadata or unallocated addresses, IPv4 spelled as numbers, or non-HTTP schemes', true, /^\s*(?:[a-z][\w+.-]{1,15}:|\/\/|\d{1,3}\.\d|\[|[0-9a-f]*:[0-9a-f]*:|localhost|metadata|instance-data|ip6?-|ipv6-|[\w.-]+\.(?:local|internal|me))|\n/im, ssrf),
     lib('scanner-ua', 'User agents of vulnerability scanners and attack tools', false, null, (v) => SCANNER_UA.exec(v)?.[0] ?? null),
     lib('probe-path', 'Paths scanners guess: /.env, /.git/config, /wp-admin, /actuator, /phpmyadmin…', false, null, (v) => PROBE_PATH.exec(v)?.[0] ?? null),
     lib('card-number', 'Payment card numbers (valid issuer prefix and Luhn checksum)', false, CARD_HINT, cardNumber),

@@ -26,6 +26,7 @@ describe.skipIf(!existsSync(CRS))('OWASP CRS regression tests', () => {
     const by = findingsByRequest(cases.map((c) => c.exchange));
     const rows: string[] = [];
     let tp = 0, attacks = 0, fp = 0, benign = 0;
+    const familyRecall = new Map<string, number>();
     for (const family of Object.keys(CRS_FAMILY)) {
       const cats = CRS_FAMILY[family];
       const fam = cases.filter((c) => c.family === family);
@@ -35,6 +36,7 @@ describe.skipIf(!existsSync(CRS))('OWASP CRS regression tests', () => {
       const noisy = neg.filter((c) => (by.get(c.exchange.id) ?? []).some((f) => ATTACK_CATEGORIES.has(f.category)));
       rows.push(`${family.padEnd(40)} attacks ${caught.length}/${att.length}${cats ? '' : ' (out of scope)'}  benign flagged ${noisy.length}/${neg.length}`);
       if (cats) {
+        familyRecall.set(family, caught.length / att.length);
         tp += caught.length;
         attacks += att.length;
       }
@@ -47,6 +49,7 @@ describe.skipIf(!existsSync(CRS))('OWASP CRS regression tests', () => {
     expect(cases.length).toBeGreaterThan(500);
     expect(recall).toBeGreaterThanOrEqual(RECALL_FLOOR);
     expect(fpRate).toBeLessThanOrEqual(FP_CEILING);
+    for (const [family, floor] of Object.entries(FAMILY_FLOORS)) expect(familyRecall.get(family), family).toBeGreaterThanOrEqual(floor);
   });
 });
 
@@ -77,8 +80,23 @@ describe.skipIf(!existsSync(HUB) || !existsSync(readersPath))('CrowdSec hub scen
 });
 
 // Regression floors at (slightly below) the measured figures; see the printed tables.
-const RECALL_FLOOR = 0.88;
+// Measured: recall 1349/1443, benign flagged 60/700, hub 39/39.
+const RECALL_FLOOR = 0.93;
 // An upper bound: CRS's no_expect_ids only says *that* rule must stay quiet, and many such cases are
 // attacks other CRS rules catch (`;vim … !whoami`, `;tar -xzf … /etc`), counted here as benign.
-const FP_CEILING = 0.125;
-const HUB_FLOOR = 0.95;
+const FP_CEILING = 0.09;
+const HUB_FLOOR = 0.97;
+/**
+ * Per family. Measured: 913 5/5, 921 71/75, 930 66/66, 931 19/36, 932 647/706, 933 316/322, 934 225/233.
+ * 931's misses are URLs to other sites in parameters named `x` (CRS flags any off-domain URL;
+ * webhooks and avatars make that no attack for an API) and `x=http?`-style values that are no URL.
+ */
+const FAMILY_FLOORS: Record<string, number> = {
+  'REQUEST-913-SCANNER-DETECTION': 0.8,
+  'REQUEST-921-PROTOCOL-ATTACK': 0.94,
+  'REQUEST-930-APPLICATION-ATTACK-LFI': 0.98,
+  'REQUEST-931-APPLICATION-ATTACK-RFI': 0.52,
+  'REQUEST-932-APPLICATION-ATTACK-RCE': 0.91,
+  'REQUEST-933-APPLICATION-ATTACK-PHP': 0.97,
+  'REQUEST-934-APPLICATION-ATTACK-GENERIC': 0.96,
+};

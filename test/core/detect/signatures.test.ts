@@ -43,6 +43,11 @@ describe('signature libraries', () => {
     expect(hit('cmd', 'iptables', null)).toBeNull();
     expect(hit('cmd', '/blog/tags/iptables', null)).toBeNull();
     expect(hit('cmd', 'iptables -L', null)).not.toBeNull();
+    // A program in a system binary directory is a command as a field's value, a page as a URL path.
+    expect(hit('cmd', '/bin/ab', 'cmd')).not.toBeNull();
+    expect(hit('cmd', '/usr/sbin/sendmail -t', 'x')).not.toBeNull();
+    expect(hit('cmd', '/bin/ab', null)).toBeNull();
+    expect(hit('cmd', '/binder/ab', 'path')).toBeNull();
   });
 
   it('rfi reads URLs in path- and include-named parameters', () => {
@@ -68,7 +73,9 @@ describe('signature libraries', () => {
   it('stays linear on 1 MB hostile values shaped like the command, code, CRLF and SSRF patterns', () => {
     // Each unit repeated to 1 MB: separators, wrappers, options, braces, conditionals, comments,
     // line breaks and URL authorities that a backtracking pattern would retry from every position.
-    const units = ['cpulimit -a ', 'flock -u ', '$a', '${a}[b]', '{,', 'if a==b ', 'if exist x ', '/?', '@{[', '<%if ', '(system', "'sys'.", '\\', '%0a', '\nA1 ', ';', 'a=b&', '<a b="c">', ':(){ ', 'http://a@', 'exec/*', 'while(!', '&&$a ', 'a)(', ')', ';.', 'http://\\'];
+    const units = ['cpulimit -a ', 'flock -u ', '$a', '${a}[b]', '{,', 'if a==b ', 'if exist x ', '/?', '@{[', '<%if ', '(system', "'sys'.", '\\', '%0a', '\nA1 ', ';', 'a=b&', '<a b="c">', ':(){ ', 'http://a@', 'exec/*', 'while(!', '&&$a ', 'a)(', ')', ';.', 'http://\\',
+      // parameter expansions, assembled calls, glued lookups, here-strings, variable chains, IMAP tags, Tomcat dot-dots
+      '${a#', '(a.(b)', '(a.', '{jndi:', 'ls<<<', ';$a$b', '\na store 1 +flags ', '..;a', 'x%0d', '{/?'];
     let slowest = 0;
     for (const unit of units) {
       const value = unit.repeat(Math.ceil(2 ** 20 / unit.length));

@@ -37,7 +37,7 @@ const EXPORTS: SignatureExport[] = [
   { library: 'nosqli', regex: String.raw`(?:^|[\[{"',\s])\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|expr|or|and|not|nor|elemmatch)\b|\bdb\.[\w$]+\.(?:find|findone|insert|remove|drop|update)\s*\(` },
   {
     library: 'cmd',
-    regex: String.raw`(?:[;&|\x60\n]|\$\()\s*(?:/(?:usr/)?s?bin/)?(?:cat|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ping|nslookup|rm|chmod|echo|python[23]?|perl|php|ruby|powershell|cmd|ifconfig|ipconfig|netstat|sleep)(?:\s+[-/\w.$"'{]|\s*$|\s*[;|&\x60)<>])|\$\(\s*[a-z/]+[^)]*\)|\x60\s*[a-z/]+[^\x60]*\x60|/bin/(?:ba|z|k|da)?sh\b|\$\{ifs\}|\bcmd(?:\.exe)?\s*/[ck]\b|\b(?:wget|curl)\s+(?:-\w+\s+)*https?://`,
+    regex: String.raw`(?:[;&|\x60\n]|\$\()\s*(?:/(?:usr/)?s?bin/)?(?:cat|ls|id|whoami|uname|wget|curl|nc|ncat|netcat|bash|sh|zsh|ping|nslookup|rm|chmod|echo|python[23]?|perl|php|ruby|powershell|cmd|ifconfig|ipconfig|netstat|sleep)(?:\s+[-/\w.$"'{]|\s*$|\s*[;|&\x60<>])|\$\(\s*[a-z/]+[^)]*\)|\x60\s*[a-z/]+[^\x60]*\x60|/bin/(?:ba|z|k|da)?sh\b|\$\{ifs\}|\bcmd(?:\.exe)?\s*/[ck]\b|\b(?:wget|curl)\s+(?:-\w+\s+)*https?://`,
   },
   {
     library: 'traversal',
@@ -66,7 +66,7 @@ const EXPORTS: SignatureExport[] = [
   },
   {
     library: 'probe-path',
-    regex: String.raw`(?:^|/)(?:\.env(?:\.\w+)?|\.git/(?:config|head|index)|\.svn/entries|\.hg/|\.ds_store|\.htaccess|\.htpasswd|\.aws/credentials|\.ssh/|wp-admin(?:/|$)|wp-login\.php|wp-content/plugins(?:/?$|/[^/?#]+/(?:readme\.txt|changelog\.txt|[^?#]*\.php))|wp-includes|xmlrpc\.php|wp-config\.php|phpmyadmin|phpinfo\.php|actuator(?:/|$)|server-status|server-info|cgi-bin/|vendor/phpunit|solr/admin|jmx-console|manager/html|(?:backup|db|dump|database)\.(?:zip|sql|tar\.gz|tgz|bak)|shell\.php|id_rsa)`,
+    regex: String.raw`(?:^|/)(?:\.env(?:\.\w+)?|\.git/(?:config|head|index)|\.svn/entries|\.hg/|\.ds_store|\.htaccess|\.htpasswd|\.aws/credentials|\.ssh/|wp-admin(?:/|$)|wp-login\.php|wp-content/plugins(?:/[\w-]+)*(?:/|/[\w.-]*\.(?:php|txt))?$|wp-includes|xmlrpc\.php|wp-config\.php|phpmyadmin|phpinfo\.php|actuator(?:/|$)|server-status|server-info|cgi-bin/|vendor/phpunit|solr/admin|jmx-console|manager/html|(?:backup|db|dump|database)\.(?:zip|sql|tar\.gz|tgz|bak)|shell\.php|id_rsa)`,
   },
   {
     library: 'credential-in-url',
