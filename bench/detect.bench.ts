@@ -10,22 +10,33 @@
  *     very same push); engine time only; the median of R runs (wall clock, and per CPU second since
  *     the machine is shared);
  *  4. memory — live heap after a forced GC as the traffic grows, for two populations of actors, and
- *     peak RSS: state is bounded by the number of actors, not by the traffic.
+ *     peak RSS: state is bounded by the number of actors, not by the traffic;
+ *  5. offline over a workspace — the same N exchanges stored through the real writer (built once
+ *     under .bench/), read back and detected as `cartograph detect` does, on one thread and on two
+ *     (split.ts); the medians of R runs of each, interleaved. `--only-offline` runs just this.
  */
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createEngine, detectExchanges } from '../src/core/detect/engine.ts';
+import { detectOffline } from '../src/core/detect/offline.ts';
 import { builtinPack } from '../src/core/detect/pack.ts';
+import { detectOfflineSplit } from '../src/core/detect/split.ts';
+import { DEFAULT_IMPORT_WORKER } from '../src/core/ingest/job.ts';
+import { openWorkspace } from '../src/core/store/db.ts';
+import { ExchangeWriter } from '../src/core/store/writer.ts';
 import { CATEGORIES, type Category, type Finding } from '../src/core/detect/types.ts';
 import { ATTACK_CATEGORIES, CRS_FAMILY, crsCases, hubScenarios, matchedAlerts } from '../test/core/detect/corpus.ts';
 import { generateTraffic, score, type Generated } from '../test/core/detect/generator.ts';
 import { median, printTable } from './lib.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
-const { values } = parseArgs({ options: { exchanges: { type: 'string' }, seeds: { type: 'string' }, runs: { type: 'string' }, 'only-throughput': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { exchanges: { type: 'string' }, seeds: { type: 'string' }, runs: { type: 'string' }, 'only-throughput': { type: 'boolean' }, 'only-offline': { type: 'boolean' } } });
 /** Skips the accuracy sections and the memory table (for iterating on speed). */
 const onlyThroughput = values['only-throughput'] === true;
+const onlyOffline = values['only-offline'] === true;
 const total = Number(values.exchanges ?? (quick ? 200_000 : 1_000_000));
 const runs = Number(values.runs ?? 3);
 const seeds = (values.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
@@ -41,7 +52,7 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 // ---------- 1. accuracy on generated, labelled traffic ----------
-if (!onlyThroughput) await accuracy();
+if (!onlyThroughput && !onlyOffline) await accuracy();
 
 async function accuracy(): Promise<void> {
   const sums = new Map<Category, { incidents: number; detected: number; findings: number; tp: number }>();
@@ -138,7 +149,7 @@ interface Run {
 }
 
 function run(users: number, exchanges: number, checkpoints: number): Run {
-  const chunk = (c: number): Generated => generateTraffic({ seed: 1000 + c, users, durationMs: HOUR, start: startAt + c * HOUR, incidents: c % 12 === 0 });
+  const chunk = (c: number): Generated => hourOf(c, users);
   const first = chunk(0);
   const engine = createEngine(pack, { spec: first.spec });
   const actors = new Set<string>();
@@ -179,6 +190,11 @@ function run(users: number, exchanges: number, checkpoints: number): Run {
 }
 
 const USERS = 300;
+const hourOf = (c: number, users = USERS): Generated => generateTraffic({ seed: 1000 + c, users, durationMs: HOUR, start: startAt + c * HOUR, incidents: c % 12 === 0 });
+if (onlyOffline) {
+  await offline();
+  process.exit(0);
+}
 gc();
 const heapBefore = process.memoryUsage().heapUsed;
 const results: Run[] = [];
@@ -207,3 +223,59 @@ printTable('4. memory: live heap after a forced GC (engine state plus one traffi
 const live = first.heap.map(([, h]) => h - heapBefore);
 console.log(`  ${USERS} users: live state between ${mb(Math.min(...live))} and ${mb(Math.max(...live))} over baseline while the traffic grew ${(first.heap.at(-1)![0] / first.heap[0][0]).toFixed(1)}x (bounded by actors and open windows, not by traffic)`);
 console.log(`  peak RSS of the whole bench (accuracy runs included): ${mb(process.resourceUsage().maxRSS * 1024)}`);
+
+await offline();
+
+// ---------- 5. offline over a workspace ----------
+/** The throughput section's traffic, stored once through the real writer (identity, bodies, indexes). */
+function buildWorkspace(file: string): void {
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  const t0 = performance.now();
+  const db = openWorkspace(file, { create: true });
+  db.prepare(`INSERT INTO sources (name, sha256, format, status, started_at) VALUES ('generated', 'detect-bench', 'har', 'complete', 0)`).run();
+  const writer = new ExchangeWriter(db, 1, { batchSize: 5000 });
+  for (let c = 0, n = 0; n < total; c++) for (const e of hourOf(c).exchanges.slice(0, total - n)) writer.add(n++, e);
+  writer.flush();
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  console.log(`  built ${total.toLocaleString('en')} exchanges in ${((performance.now() - t0) / 1000).toFixed(0)} s → ${file}`);
+}
+
+async function offline(): Promise<void> {
+  const file = resolve(import.meta.dirname, `../.bench/detect-${total}.sqlite`);
+  const count = (): number => {
+    const db = openWorkspace(file, { readonly: true });
+    try {
+      return db.prepare('SELECT count(*) FROM exchanges').pluck().get() as number;
+    } finally {
+      db.close();
+    }
+  };
+  console.log(`\n5. offline over a workspace: ${total.toLocaleString('en')} stored exchanges read back and detected (as cartograph detect does), one thread vs two, median of ${runs} run(s)`);
+  if (!existsSync(file) || count() !== total) buildWorkspace(file);
+  const spec = hourOf(0).spec;
+  const db = openWorkspace(file, { readonly: true });
+  const timed = async (two: boolean): Promise<{ rate: number; cpu: number; findings: string }> => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const r = two ? await detectOfflineSplit(db, pack, { spec, dbPath: file, workerUrl: DEFAULT_IMPORT_WORKER }) : detectOffline(db, pack, { spec });
+    const wall = performance.now() - t0;
+    const used = process.cpuUsage(c0);
+    return { rate: (r.exchanges / wall) * 1000, cpu: (used.user + used.system) / 1000 / r.exchanges, findings: JSON.stringify(r.findings) };
+  };
+  const one: number[] = [];
+  const two: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const a = await timed(false);
+    const b = await timed(true);
+    if (a.findings !== b.findings) throw new Error('two threads found something else than one');
+    one.push(a.rate);
+    two.push(b.rate);
+    console.log(`  run ${r + 1}/${runs}: one thread ${Math.round(a.rate).toLocaleString('en')}/s (${(a.cpu * 1000).toFixed(0)} µs CPU each), two threads ${Math.round(b.rate).toLocaleString('en')}/s (${(b.cpu * 1000).toFixed(0)} µs CPU each, both threads); same findings`);
+  }
+  db.close();
+  const best = median(two);
+  console.log(`  one thread:  ${Math.round(median(one)).toLocaleString('en')} exchanges/s`);
+  console.log(`  two threads: ${Math.round(best).toLocaleString('en')} exchanges/s — ${(best / median(one)).toFixed(2)}x one thread; ${(best / TARGET).toFixed(2)}x the ${TARGET.toLocaleString('en')}/s target (${best >= TARGET ? 'met' : 'NOT met'})`);
+}

@@ -8,11 +8,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { basename } from 'node:path';
 import type { FileImportResult } from '../../shared/api.ts';
-import { openWorkspace } from '../store/db.ts';
-import { importPath, type ImportProgress } from '../ingest/import.ts';
-import { runParseWorker, type ParseJobData } from '../ingest/pipeline.ts';
-import { runDetectWorker, type DetectJobData } from '../detect/job.ts';
-import { runDetectPart, type DetectPartData } from '../detect/split.ts';
+import type { ImportProgress } from '../ingest/import.ts';
+import type { ParseJobData } from '../ingest/pipeline.ts';
+import type { DetectJobData } from '../detect/job.ts';
+import type { DetectPartData } from '../detect/split.ts';
 
 export interface ImportJobData {
   jobId: string;
@@ -28,6 +27,7 @@ export type ImportWorkerMessage =
   | { type: 'done' };
 
 async function run(port: NonNullable<typeof parentPort>, data: ImportJobData): Promise<void> {
+  const [{ openWorkspace }, { importPath }] = await Promise.all([import('../store/db.ts'), import('../ingest/import.ts')]);
   const abort = new AbortController();
   port.on('message', (m: { type: string }) => {
     if (m.type === 'cancel') abort.abort();
@@ -59,11 +59,15 @@ async function run(port: NonNullable<typeof parentPort>, data: ImportJobData): P
 }
 
 const mode = (workerData as { mode?: string } | null)?.mode;
+// Each mode loads only its own modules: a worker's start-up is paid per job (and per detection part).
 if (parentPort && mode === 'parse') {
+  const { runParseWorker } = await import('../ingest/pipeline.ts');
   void runParseWorker(parentPort, workerData as ParseJobData);
 } else if (parentPort && mode === 'detect') {
+  const { runDetectWorker } = await import('../detect/job.ts');
   void runDetectWorker(parentPort, workerData as DetectJobData, new URL(import.meta.url));
 } else if (mode === 'detect-part') {
+  const { runDetectPart } = await import('../detect/split.ts');
   runDetectPart(workerData as DetectPartData);
 } else if (parentPort) {
   const port = parentPort;
