@@ -17,6 +17,8 @@ export interface OfflineOptions extends EngineOptions {
   onProgress?: (exchanges: number) => void;
   progressEvery?: number;
   signal?: AbortSignal;
+  /** Only the exchanges up to this id (see iterateExchanges). */
+  maxId?: number;
 }
 
 export interface OfflineResult {
@@ -29,7 +31,7 @@ export function detectOffline(db: Db, pack: RulePack, opts: OfflineOptions = {})
   const every = opts.progressEvery ?? 10_000;
   let n = 0;
   const findings: Finding[] = [];
-  for (const e of iterateExchanges(db, { order: 'time', withBodies: true })) {
+  for (const e of iterateExchanges(db, { order: 'time', withBodies: true, maxId: opts.maxId })) {
     engine.push(e);
     if (++n % every === 0) {
       opts.onProgress?.(n);

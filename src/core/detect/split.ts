@@ -30,6 +30,8 @@ export interface DetectPartData {
   pack: RulePack;
   spec: ApiSpec | null;
   progressEvery: number;
+  /** The last exchange both parts read: an import running meanwhile adds rows neither sees. */
+  maxId: number;
   port: MessagePort;
 }
 
@@ -55,6 +57,7 @@ export function runDetectPart(data: DetectPartData): void {
       spec: data.spec,
       signal: abort.signal,
       progressEvery: data.progressEvery,
+      maxId: data.maxId,
       onProgress: (exchanges) => {
         if (receiveMessageOnPort(port) !== undefined) abort.abort();
         port.postMessage({ type: 'progress', exchanges } satisfies FromPart);
@@ -75,12 +78,12 @@ export function runDetectPart(data: DetectPartData): void {
  */
 export async function detectOfflineSplit(db: Db, pack: RulePack, opts: SplitOptions): Promise<OfflineResult> {
   const [here, there] = splitPack(pack);
-  const total = db.prepare('SELECT count(*) FROM exchanges').pluck().get() as number;
+  const { total, maxId } = db.prepare('SELECT count(*) AS total, coalesce(max(id), 0) AS maxId FROM exchanges').get() as { total: number; maxId: number };
   if (here.rules.length === 0 || there.rules.length === 0 || total < (opts.minExchanges ?? SPLIT_MIN_EXCHANGES)) return detectOffline(db, pack, opts);
 
   const every = opts.progressEvery ?? 10_000;
   const { port1: port, port2 } = new MessageChannel();
-  const data: DetectPartData = { mode: 'detect-part', dbPath: opts.dbPath, pack: there, spec: opts.spec ?? null, progressEvery: every, port: port2 };
+  const data: DetectPartData = { mode: 'detect-part', dbPath: opts.dbPath, pack: there, spec: opts.spec ?? null, progressEvery: every, maxId, port: port2 };
   const worker = new Worker(opts.workerUrl, { workerData: data, transferList: [port2] });
   let theirs = 0;
   let outcome: FromPart | null = null;
@@ -97,6 +100,7 @@ export async function detectOfflineSplit(db: Db, pack: RulePack, opts: SplitOpti
       spec: opts.spec,
       signal: opts.signal,
       progressEvery: every,
+      maxId,
       onProgress: (n) => {
         ours = n;
         for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) take(m.message as FromPart);

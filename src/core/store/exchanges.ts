@@ -20,6 +20,8 @@ export interface IterateOptions {
   withBodies?: boolean;
   /** 'time' (then id) is traffic order; 'id' is import order (default). */
   order?: 'time' | 'id';
+  /** Only exchanges up to this id: exchanges are append-only, so two connections reading up to one id read the same rows. */
+  maxId?: number;
 }
 
 const statements = new WeakMap<Db, Map<string, Statement>>();
@@ -60,9 +62,12 @@ export function* iterateExchanges(db: Db, opts: IterateOptions = {}): IterableIt
   const f = compileForApi(opts.filter);
   const order = opts.order === 'time' ? 'e.time, e.id' : 'e.id';
   const bodies = opts.withBodies === true;
-  const sql = `SELECT ${COLUMNS}${bodies ? BODY_COLUMNS : ''} FROM exchanges e${bodies ? BODY_JOINS : ''} WHERE ${f.where} ORDER BY ${order}`;
+  // Unary + keeps the bound off the rowid: the scan stays on the order's index (no sort of every row).
+  const upTo = opts.maxId === undefined ? '' : ' AND +e.id <= ?';
+  const sql = `SELECT ${COLUMNS}${bodies ? BODY_COLUMNS : ''} FROM exchanges e${bodies ? BODY_JOINS : ''} WHERE (${f.where})${upTo} ORDER BY ${order}`;
   const stmt = cached(db, sql).raw(true);
-  for (const row of stmt.iterate(...f.params) as IterableIterator<Row>) yield decodeRow(row, bodies);
+  const params = opts.maxId === undefined ? f.params : [...f.params, opts.maxId];
+  for (const row of stmt.iterate(...params) as IterableIterator<Row>) yield decodeRow(row, bodies);
 }
 
 export function readExchange(db: Db, id: number): StoredExchange {

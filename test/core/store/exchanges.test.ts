@@ -25,6 +25,13 @@ describe('iterateExchanges', () => {
     expect([...iterateExchanges(ws.db, { order: 'time' })].map((e) => e.id)).toEqual([second, fourth, third, first]);
   });
 
+  it('stops at maxId whatever the order and filter (rows added later are not read)', () => {
+    expect([...iterateExchanges(ws.db, { order: 'time', maxId: third })].map((e) => e.id)).toEqual([second, third, first]);
+    expect([...iterateExchanges(ws.db, { maxId: second })].map((e) => e.id)).toEqual([first, second]);
+    expect([...iterateExchanges(ws.db, { filter: 'status >= 300', maxId: third })].map((e) => e.id)).toEqual([first]);
+    expect([...iterateExchanges(ws.db, { maxId: 0 })]).toEqual([]);
+  });
+
   it('maps every column onto the model', () => {
     const e = [...iterateExchanges(ws.db, { withBodies: true })][0];
     const expected: StoredExchange = {
