@@ -406,6 +406,7 @@ export class ExchangeView {
   groupKeys: (string | undefined)[] | null = null;
   private _endpointKey: string | null = null;
   private _pathParams: string[] | null = null;
+  private _paramNames: string[] | null = null;
 
   /** `host method template`, one string object per endpoint (many maps key by it: its hash is computed once). */
   get endpointKey(): string {
@@ -525,6 +526,19 @@ export class ExchangeView {
 
   get pathParams(): string[] {
     return (this._pathParams ??= this.template.includes('{') ? pathParams(this.e.path, this.template) : []);
+  }
+
+  /** Query, form and top-level JSON body parameter names (several rules read them per request). */
+  get paramNames(): string[] {
+    if (this._paramNames === null) {
+      const names: string[] = [];
+      for (const [k] of this.query) names.push(k);
+      for (const [k] of this.form) names.push(k);
+      const json = this.requestJson;
+      if (json && typeof json === 'object' && !Array.isArray(json)) for (const k of Object.keys(json)) names.push(k);
+      this._paramNames = names;
+    }
+    return this._paramNames;
   }
 
   variants(value: string): readonly string[] {
@@ -729,7 +743,7 @@ const ACCESSORS: Record<string, Accessor> = {
     return p.length ? p[p.length - 1] : null;
   },
   'path-ids': (v) => v.pathParams,
-  'param-names': (v) => [...v.query.map(([k]) => k), ...v.form.map(([k]) => k), ...jsonTopKeys(v.requestJson)],
+  'param-names': (v) => v.paramNames,
   endpoint: (v) => v.endpointKey,
   'has-credentials': (v) =>
     v.e.principal !== null || v.header('authorization') !== undefined || v.header('cookie') !== undefined ? 1 : 0,
@@ -846,10 +860,6 @@ function headerList(headers: readonly Header[], lower: string): FieldValue {
     else (more ??= [first]).push(v);
   }
   return more ?? first;
-}
-
-function jsonTopKeys(v: unknown): string[] {
-  return v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v) : [];
 }
 
 function jsonPath(v: unknown, path: string): unknown {
