@@ -5,7 +5,7 @@
  */
 import type { Db } from '../store/db.ts';
 import { detectOffline } from './offline.ts';
-import { detectOfflineSplit } from './split.ts';
+import { detectOfflineSplit, type SplitOptions } from './split.ts';
 import { finishRun, rememberedSpec, rememberSpec, saveFindings, startRun } from './store.ts';
 import type { ApiSpec, Finding, RulePack } from './types.ts';
 
@@ -18,7 +18,7 @@ export interface WorkspaceRunOptions {
   /** Clock for the run record (defaults to Date.now). */
   now?: () => number;
   /** Run on two threads (split.ts) when the workspace is large: its file and the engine's worker entry. */
-  split?: { dbPath: string; workerUrl: URL; minExchanges?: number };
+  split?: Pick<SplitOptions, 'dbPath' | 'workerUrl' | 'minExchanges'>;
 }
 
 export interface WorkspaceRunResult {

@@ -3,7 +3,7 @@
  * or baseline), so a pack's findings are the union of its parts' findings: the per-exchange match
  * rules run in a worker thread over its own read connection, the windowed and behavioural rules
  * here, each part one engine (engine.ts) pushed the same time-ordered exchanges. The merged
- * findings, sorted, are those of one engine running the whole pack (test/core/detect/split.test.ts).
+ * findings, sorted, are those of one engine running the whole pack (test/core/detect/offline.test.ts).
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { openWorkspace, type Db } from '../store/db.ts';
@@ -35,7 +35,8 @@ export interface DetectPartData {
   port: MessagePort;
 }
 
-type FromPart = { type: 'progress'; exchanges: number } | { type: 'done'; result: OfflineResult } | { type: 'failed'; message: string };
+type PartEnd = { type: 'done'; result: OfflineResult } | { type: 'failed'; message: string };
+type FromPart = { type: 'progress'; exchanges: number } | PartEnd;
 
 /** The pack in two parts of comparable cost: per-exchange match rules, and the rules that keep state across exchanges. */
 export function splitPack(pack: RulePack): [RulePack, RulePack] {
@@ -86,42 +87,45 @@ export async function detectOfflineSplit(db: Db, pack: RulePack, opts: SplitOpti
   const data: DetectPartData = { mode: 'detect-part', dbPath: opts.dbPath, pack: there, spec: opts.spec ?? null, progressEvery: every, maxId, port: port2 };
   const worker = new Worker(opts.workerUrl, { workerData: data, transferList: [port2] });
   let theirs = 0;
-  let outcome: FromPart | null = null;
+  let outcome: PartEnd | null = null;
   const take = (m: FromPart): void => {
     if (m.type === 'progress') theirs = m.exchanges;
     else outcome = m;
   };
+  /** Reads what the worker has sent without yielding (this thread does not yield while its own part runs). */
+  const drain = (): PartEnd | null => {
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) take(m.message as FromPart);
+    return outcome;
+  };
   const cancel = (): void => port.postMessage('cancel');
   opts.signal?.addEventListener('abort', cancel, { once: true });
   try {
-    let ours = 0;
-    // This thread never yields while its part runs: the worker's messages are read in passing.
     const mine = detectOffline(db, here, {
       spec: opts.spec,
       signal: opts.signal,
       progressEvery: every,
       maxId,
       onProgress: (n) => {
-        ours = n;
-        for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) take(m.message as FromPart);
-        if (opts.signal?.aborted) cancel();
-        opts.onProgress?.(Math.min(ours, theirs));
+        drain();
+        opts.onProgress?.(Math.min(n, theirs));
       },
     });
-    const theirsDone = await new Promise<FromPart>((resolve, reject) => {
-      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) take(m.message as FromPart);
-      if (outcome !== null) return resolve(outcome);
+    const end = drain() ?? (await new Promise<PartEnd>((resolve, reject) => {
       port.on('message', (m: FromPart) => {
         take(m);
         if (m.type === 'progress') opts.onProgress?.(Math.min(mine.exchanges, m.exchanges));
         else resolve(m);
       });
       worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`detection worker exited with code ${code} before it finished`)));
-    });
-    if (theirsDone.type === 'failed') throw new Error(opts.signal?.aborted ? 'detection cancelled' : theirsDone.message);
-    if (theirsDone.type !== 'done') throw new Error('detection worker sent no result');
-    const findings: Finding[] = [...mine.findings, ...theirsDone.result.findings].sort(compareFindings);
+      // Its last message may still be queued on the port when the thread's exit is seen.
+      worker.once('exit', (code) => {
+        const last = drain();
+        if (last !== null) resolve(last);
+        else reject(new Error(`detection worker exited with code ${code} before it finished`));
+      });
+    }));
+    if (end.type === 'failed') throw new Error(opts.signal?.aborted ? 'detection cancelled' : end.message);
+    const findings: Finding[] = [...mine.findings, ...end.result.findings].sort(compareFindings);
     return { findings, exchanges: mine.exchanges };
   } finally {
     opts.signal?.removeEventListener('abort', cancel);
