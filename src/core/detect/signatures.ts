@@ -392,9 +392,14 @@ const URLISH_NAME = /^(?:url|uri|link|href|src|source|dest|destination|target|re
 const LOCAL_NAMES = String.raw`localhost\d*(?:\.localdomain\d*)?|ip6-(?:localhost|loopback)|ipv6-(?:localhost|loopback)|(?:[\w-]+\.)*(?:localtest|lvh)\.me|metadata(?:\.google\.internal|\.packet\.net|\.platformequinix\.com)?|instance-data`;
 const BARE_HOST = new RegExp(String.raw`^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\]|[0-9a-f]*:[0-9a-f:.]+|${LOCAL_NAMES}|[\w.-]+\.(?:localhost|local|internal))$`, 'i');
 const SCHEME_VALUE = /^\s*([a-z][\w+.-]{1,15}):/i;
-const DANGEROUS_SCHEMES = new Set(['file', 'local_file', 'gopher', 'dict', 'ldap', 'ldaps', 'tftp', 'jar', 'netdoc', 'expect', 'sftp', 'smb', 'phar', 'jdbc', 'unix']);
+const DANGEROUS_SCHEMES = new Set(['file', 'local_file', 'gopher', 'dict', 'ldap', 'ldaps', 'ftp', 'ftps', 'tftp', 'jar', 'netdoc', 'expect', 'sftp', 'smb', 'phar', 'jdbc', 'unix']);
 const INTERNAL_NAMES = new RegExp(String.raw`^(?:${LOCAL_NAMES}|.*\.localhost|.*\.local|.*\.internal|kubernetes(?:\.default(?:\.svc)?)?|0)$`, 'i');
-const SPECIAL_SCHEMES = new Set(['http', 'https', 'ftp', 'ws', 'wss']);
+const SPECIAL_SCHEMES = new Set(['http', 'https', 'ws', 'wss']);
+/**
+ * Userinfo written as a host and an encoded path, query or fragment delimiter
+ * (`http://trusted.com%2f@evil.com/`): a prefix allow-list sees trusted.com, the fetcher goes to evil.com.
+ */
+const HOST_AS_USERINFO = /^[\w-]+(?:\.[\w-]+)+(?::\d*)?%(?:2f|5c|23|3f)/i;
 /** data: URLs a fetcher would read as a document or script (allow-list bypass), not images. */
 const DATA_DOCUMENT = /^data:\s*(?:text\/(?:plain|html|xml)|application\/(?:x-)?(?:php|javascript|x-httpd-php|xml))\b/i;
 
@@ -430,7 +435,8 @@ const INTERNAL_RANGES = new Set(['loopback', 'private', 'linkLocal', 'unspecifie
 function urlHosts(value: string, slashes: number): { hosts: string[]; numeric: boolean; obfuscated: boolean } {
   const rest = value.slice(slashes);
   const authority = rest.split(/[/?#]/, 1)[0] ?? '';
-  const obfuscated = authority.includes('\\');
+  const at = authority.indexOf('@');
+  const obfuscated = authority.includes('\\') || (at !== -1 && HOST_AS_USERINFO.test(authority.slice(0, at)));
   const clean = authority.replace(/\\/g, '');
   const hosts: string[] = [];
   let numeric = false;

@@ -80,22 +80,23 @@ describe.skipIf(!existsSync(HUB) || !existsSync(readersPath))('CrowdSec hub scen
 });
 
 // Regression floors at (slightly below) the measured figures; see the printed tables.
-// Measured: recall 1349/1443, benign flagged 60/700, hub 39/39.
+// Measured: recall 1351/1443, benign flagged 59/700, hub 39/39.
 const RECALL_FLOOR = 0.93;
 // An upper bound: CRS's no_expect_ids only says *that* rule must stay quiet, and many such cases are
 // attacks other CRS rules catch (`;vim … !whoami`, `;tar -xzf … /etc`), counted here as benign.
 const FP_CEILING = 0.09;
 const HUB_FLOOR = 0.97;
 /**
- * Per family. Measured: 913 5/5, 921 71/75, 930 66/66, 931 19/36, 932 647/706, 933 316/322, 934 225/233.
+ * Per family. Measured: 913 5/5, 921 71/75, 930 66/66, 931 21/36, 932 647/706, 933 316/322, 934 225/233.
  * 931's misses are URLs to other sites in parameters named `x` (CRS flags any off-domain URL;
- * webhooks and avatars make that no attack for an API) and `x=http?`-style values that are no URL.
+ * webhooks and avatars make that no attack for an API; `x=http://example.com%2f@evil.com/` arrives
+ * decoded, a URL to example.com) and `x=http?`-style values that are no URL.
  */
 const FAMILY_FLOORS: Record<string, number> = {
   'REQUEST-913-SCANNER-DETECTION': 0.8,
   'REQUEST-921-PROTOCOL-ATTACK': 0.94,
   'REQUEST-930-APPLICATION-ATTACK-LFI': 0.98,
-  'REQUEST-931-APPLICATION-ATTACK-RFI': 0.52,
+  'REQUEST-931-APPLICATION-ATTACK-RFI': 0.58,
   'REQUEST-932-APPLICATION-ATTACK-RCE': 0.91,
   'REQUEST-933-APPLICATION-ATTACK-PHP': 0.97,
   'REQUEST-934-APPLICATION-ATTACK-GENERIC': 0.96,

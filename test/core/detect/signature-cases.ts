@@ -79,11 +79,13 @@ export const SIGNATURE_CASES: Record<string, { attack: string[]; benign: string[
       'http://google.com:80 &@google.com:80# @127.88.23.245:22/', 'url:file:///etc/passwd', 'local_file://etc/x', 'http:127.0.0.1', 'localhost.localdomain/', 'lvh.me', 'data:text/html;base64,PHNjcmlwdD4=',
       // public addresses spelled as one number, and IPv6 outside the allocated global unicast block
       'http://134744072/', 'http:0x08080808', 'http://[4000::1]/', 'http://[a::b]',
+      // FTP, and userinfo that reads as the trusted host before an encoded delimiter
+      'ftp://files.example/x', 'ftps://evil.example/', 'http://trusted.example%2f@evil.example/', 'https://trusted.example:443%23@evil.example/',
     ],
-    benign: ['https://hooks.partner.example/notify', 'https://8.8.8.8/', 'mailto:a@b.example', 'plain text', '3', 'https://example.com:1234/', 'http://foo:bar@example.com/', 'data:image/png;base64,iVBORw0KGgo=', 'https://cdn.example/a.png', 'http://[2606:4700:4700::1111]/', 'http://8.8.8.8./'],
+    benign: ['https://hooks.partner.example/notify', 'https://8.8.8.8/', 'mailto:a@b.example', 'plain text', '3', 'https://example.com:1234/', 'http://foo:bar@example.com/', 'data:image/png;base64,iVBORw0KGgo=', 'https://cdn.example/a.png', 'http://[2606:4700:4700::1111]/', 'http://8.8.8.8./', 'https://first.last:pa%2fss@git.example/', 'https://trusted.example/%2f@x'],
   },
   rfi: {
-    attack: ['http://203.0.113.7', 'ftp://198.51.100.4/x', 'https://evil.example/shell.txt?', 'http://evil.example/c99.php'],
+    attack: ['http://203.0.113.7', 'http://198.51.100.4/x', 'https://evil.example/shell.txt?', 'http://evil.example/c99.php'],
     benign: ['https://cdn.example/a.png', 'http://203.0.113.7.nip.example/', 'see https://docs.example/guide'],
   },
   'scanner-ua': { attack: ['Mozilla/5.00 (Nikto/2.1.5) (Evasions:None) (Test:Port Check)', 'sqlmap/1.7.2#stable (https://sqlmap.org)', 'Mozilla/5.0 zgrab/0.x', 'Nuclei - Open-source project (github.com/projectdiscovery/nuclei)', 'gobuster/3.6'], benign: ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0', 'curl/8.4.0', 'python-requests/2.31', 'kube-probe/1.29', 'mozilla/5.0 ecairn-grabber/1.0 (+http://ecairn.com/grabber)'] },

@@ -58,7 +58,7 @@ const EXPORTS: SignatureExport[] = [
   { library: 'rfi', regex: String.raw`^(?:https?|ftps?)://(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?/\S*|^(?:https?|ftps?)://\S+\.(?:php|phtml|txt|inc|sh|pl|py|jsp|asp)\??$` },
   {
     library: 'ssrf',
-    regex: String.raw`^\s*(?:file|gopher|dict|ldaps?|tftp|jar|netdoc|expect|sftp|smb|phar|jdbc):|^\s*(?:https?:)?//(?:[^/@?#]*@)?(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|0|10(?:\.\d{1,3}){3}|169\.254(?:\.\d{1,3}){2}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|\[::1?\]|\[::ffff:[0-9a-f.:]+\]|metadata(?:\.google\.internal)?|instance-data|[\w.-]+\.(?:internal|local|localhost))(?::\d+)?(?:[/?#]|$)`,
+    regex: String.raw`^\s*(?:file|gopher|dict|ldaps?|ftps?|tftp|jar|netdoc|expect|sftp|smb|phar|jdbc):|^\s*(?:https?:)?//(?:[^/@?#]*@)?(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|0|10(?:\.\d{1,3}){3}|169\.254(?:\.\d{1,3}){2}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|\[::1?\]|\[::ffff:[0-9a-f.:]+\]|metadata(?:\.google\.internal)?|instance-data|[\w.-]+\.(?:internal|local|localhost))(?::\d+)?(?:[/?#]|$)`,
   },
   {
     library: 'scanner-ua',
