@@ -252,6 +252,9 @@ export function ImportDialog({ onClose }: { onClose(): void }) {
                         </optgroup>
                       </select>
                     </label>
+                    <button className="ghost" aria-label={`Remove ${c.file.name}`} onClick={() => setChosen((cs) => cs.filter((x) => x.key !== c.key))}>
+                      Remove
+                    </button>
                     {LOG_FORMAT_READERS.has(effective) && (
                       <div className="log-format">
                         <label>
@@ -297,9 +300,6 @@ export function ImportDialog({ onClose }: { onClose(): void }) {
                         </div>
                       </div>
                     )}
-                    <button className="ghost" aria-label={`Remove ${c.file.name}`} onClick={() => setChosen((cs) => cs.filter((x) => x.key !== c.key))}>
-                      Remove
-                    </button>
                   </div>
                 )}
                 {p && !c.jobId && <Preview preview={p} />}
