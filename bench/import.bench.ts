@@ -6,11 +6,13 @@
  * Targets: >= 60,000 entries/s, peak RSS < 500 MB whatever the size, first screen < 1 s.
  * Large files are imported with a parse worker beside the writing thread: CPU s counts both threads.
  * BENCH_SIZES=100000,1000000 and BENCH_RUNS=3 override the sizes and runs (e.g. one 1M run).
+ * Then the CPU of each stage of an import (import-stages.ts), and the speed its stages allow at best.
  */
 import { existsSync, mkdirSync, rmSync, statSync, createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { child, median, peakRssMb, printTable, verdict } from './lib.ts';
 import { generateHar } from './generate-har.ts';
+import { REQUIRED_STAGES, WRITER_STAGES, stageCosts, type StageCosts } from './import-stages.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DIR = resolve(ROOT, '.bench');
@@ -104,11 +106,37 @@ async function main(): Promise<void> {
     ['exchanges', 'median ms', 'target'],
     [screens[0].total, Math.round(ms), verdict(ms < 1000)],
   ]);
+  printStages(resolve(DIR, `bench-${sizes[0]}.har`), Math.min(sizes[0], STAGE_ENTRIES));
+}
+
+/** Entries the stage breakdown measures (each pass keeps them all in memory). */
+const STAGE_ENTRIES = 50_000;
+
+function printStages(file: string, entries: number): void {
+  const costs = child<StageCosts>(SELF, ['--child', 'stages', file, String(entries), resolve(DIR, 'import-stages.sqlite')]);
+  const writer = new Set<string>(WRITER_STAGES);
+  const sum = (names: readonly string[]): number => names.reduce((a, k) => a + costs[k], 0);
+  const all = Object.keys(costs);
+  printTable(`Import stages, one at a time on one thread (${entries.toLocaleString('en-US')} entries, CPU µs per entry, medians of 3 passes)`, [
+    ['stage', 'µs/entry', 'thread', 'required'],
+    ...all.map((k) => [k, costs[k], writer.has(k) ? 'writer' : 'parse worker', (REQUIRED_STAGES as readonly string[]).includes(k) ? 'yes' : '']),
+  ]);
+  const ceiling = (us: number, cores: number): string => `${Math.round((cores * 1e6) / us).toLocaleString('en-US')} entries/s`;
+  const w = sum(WRITER_STAGES);
+  const required = REQUIRED_STAGES.filter((k) => writer.has(k));
+  const r = sum(required);
+  process.stdout.write(`  all stages: ${sum(all).toFixed(1)} µs/entry, at most ${ceiling(sum(all), 2)} on two cores\n`);
+  process.stdout.write(`  the writer's stages (one thread holds a workspace's write lock): ${w.toFixed(1)} µs/entry, at most ${ceiling(w, 1)}\n`);
+  process.stdout.write(`  the writer's required stages alone (${required.join(', ')}): ${r.toFixed(1)} µs/entry, at most ${ceiling(r, 1)}\n`);
 }
 
 const [flag, kind, ...rest] = process.argv.slice(2);
 if (flag === '--child') {
-  const result = kind === 'import' ? await childImport(rest[0], rest[1]) : kind === 'parse' ? await childParse(rest[0]) : await childFirstScreen(rest[0]);
+  const result =
+    kind === 'import' ? await childImport(rest[0], rest[1])
+    : kind === 'parse' ? await childParse(rest[0])
+    : kind === 'stages' ? stageCosts(rest[0], Number(rest[1]), rest[2])
+    : await childFirstScreen(rest[0]);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } else {
   await main();

@@ -199,7 +199,7 @@ export function entryToExchange(e: Json): Exchange {
  * har-validator's synchronous flavour (its callback runs before the call returns): the promise one
  * costs every entry a promise and a turn of the microtask queue.
  */
-function validateEntry(entry: Json): void {
+export function validateEntry(entry: Json): void {
   let failure: Error | null = null;
   harValidator.entry(entry, (error) => {
     failure = error;
