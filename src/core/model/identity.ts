@@ -144,28 +144,48 @@ type Address = ipaddr.IPv4 | ipaddr.IPv6;
 interface Parsed {
   addr: Address;
   text: string;
+  /** ipaddr's range name, looked up on first use. */
+  range?: string;
 }
+
+/** A canonical dotted quad, built from its octets: cheaper than ipaddr's parsing it twice (isValid, then process). */
+const dottedQuad = (t: string): Parsed => ({ addr: new ipaddr.IPv4(t.split('.').map(Number)), text: t });
 
 /** Parsed addresses by their text as written (clients repeat). */
 const parseIp = memo((text: string): Parsed | null => {
-  const t = text.trim().replace(/^\[|\](:\d+)?$/g, '').replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1');
+  const trimmed = text.trim();
+  if (CANONICAL_IPV4.test(trimmed)) return dottedQuad(trimmed);
+  const t = trimmed.replace(/^\[|\](:\d+)?$/g, '').replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1');
+  if (CANONICAL_IPV4.test(t)) return dottedQuad(t);
   if (!ipaddr.isValid(t)) return null;
   const addr = ipaddr.process(t);
   return { addr, text: addr.toString() };
 });
 
+/** Each list of trusted proxy CIDRs parsed once (an import passes the same list for every row); bad ones are ignored. */
+const parsedCidrs = new WeakMap<readonly string[], [Address, number][]>();
+function cidrsOf(list: readonly string[]): [Address, number][] {
+  if (list.length === 0) return [];
+  let cidrs = parsedCidrs.get(list);
+  if (cidrs === undefined) {
+    cidrs = list.flatMap((cidr) => {
+      try {
+        return [ipaddr.parseCIDR(cidr)];
+      } catch {
+        return [];
+      }
+    });
+    parsedCidrs.set(list, cidrs);
+  }
+  return cidrs;
+}
+
 /** Proxies we trust to append to X-Forwarded-For: private, loopback and link-local by default. */
-function trusted(addr: Address, extra: readonly string[]): boolean {
-  const range = addr.range();
+function trusted(ip: Parsed, extra: readonly string[]): boolean {
+  const range = (ip.range ??= ip.addr.range());
   if (range === 'private' || range === 'loopback' || range === 'linkLocal' || range === 'uniqueLocal' || range === 'carrierGradeNat') return true;
-  return extra.some((cidr) => {
-    try {
-      const [net, bits] = ipaddr.parseCIDR(cidr);
-      return net.kind() === addr.kind() && addr.match([net, bits] as never);
-    } catch {
-      return false;
-    }
-  });
+  const addr = ip.addr;
+  return cidrsOf(extra).some(([net, bits]) => net.kind() === addr.kind() && addr.match([net, bits] as never));
 }
 
 /**
@@ -182,11 +202,11 @@ function clientIpFrom(clientIp: string | null, headers: Map<string, string>, tru
   // Most exchanges: a plain peer address and no forwarding headers, so nothing to parse.
   if (!xff && !real && clientIp !== null && CANONICAL_IPV4.test(clientIp)) return clientIp;
   const peer = clientIp ? parseIp(clientIp) : null;
-  if (xff && (!peer || trusted(peer.addr, trustedProxies))) {
+  if (xff && (!peer || trusted(peer, trustedProxies))) {
     const hops = xff.split(',').map((h) => parseIp(h)).filter((h): h is Parsed => h !== null);
-    for (let i = hops.length - 1; i >= 0; i--) if (i === 0 || !trusted(hops[i].addr, trustedProxies)) return hops[i].text;
+    for (let i = hops.length - 1; i >= 0; i--) if (i === 0 || !trusted(hops[i], trustedProxies)) return hops[i].text;
   }
-  if (real && (!peer || trusted(peer.addr, trustedProxies))) {
+  if (real && (!peer || trusted(peer, trustedProxies))) {
     const ip = parseIp(real);
     if (ip) return ip.text;
   }

@@ -22,16 +22,20 @@ function contentType(headers: Exchange['requestHeaders']): string {
   return (headerValue(headers, 'content-type') ?? '').split(';', 1)[0].trim().toLowerCase();
 }
 
+/** Decoders are reused: without `stream`, each decode starts afresh (a failed one too). */
+const UTF8_STRICT = new TextDecoder('utf-8', { fatal: true });
+const LATIN1 = new TextDecoder('latin1');
+
 /** Text worth indexing: a textual content type, or no type and bytes that decode as UTF-8. */
 export function bodyText(bytes: Uint8Array, mime: string): string | null {
   if (mime && !TEXT_MIME.test(mime)) return null;
   const sample = bytes.subarray(0, Math.min(bytes.length, FTS_MAX_CHARS * 2));
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(sample);
+    const text = UTF8_STRICT.decode(sample);
     if (!mime && /[\u0000-\u0008\u000e-\u001f]/.test(text.slice(0, 2048))) return null;
     return text.length > FTS_MAX_CHARS ? text.slice(0, FTS_MAX_CHARS) : text;
   } catch {
-    return mime ? new TextDecoder('latin1').decode(sample).slice(0, FTS_MAX_CHARS) : null;
+    return mime ? LATIN1.decode(sample).slice(0, FTS_MAX_CHARS) : null;
   }
 }
 

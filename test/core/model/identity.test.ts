@@ -70,6 +70,20 @@ describe('client IP', () => {
     expect(clientIpOf(exchange([['X-Forwarded-For', 'garbage, 203.0.113.4:8080']]))).toBe('203.0.113.4');
   });
 
+  it('trusts the configured proxy ranges, skipping unreadable ones, with the same answers on every call', () => {
+    const proxies = ['not a cidr', '2001:db8::/32', '192.0.2.0/24'];
+    const xff: Header = ['X-Forwarded-For', '203.0.113.9, 2001:db8::7, 192.0.2.60'];
+    for (let i = 0; i < 3; i++) {
+      // 192.0.2.50 (peer) and 192.0.2.60 are in a configured range, 2001:db8::7 in the other: the client is 203.0.113.9.
+      expect(clientIpOf(exchange([xff], { clientIp: '192.0.2.50' }), proxies)).toBe('203.0.113.9');
+      expect(extractIdentity(exchange([xff], { clientIp: '192.0.2.50' }), { trustedProxies: proxies }).ip).toBe('203.0.113.9');
+      // Without the list, the public peer is not trusted and its forwarding header is ignored.
+      expect(clientIpOf(exchange([xff], { clientIp: '192.0.2.50' }))).toBe('192.0.2.50');
+      // An IPv6 range never matches an IPv4 hop.
+      expect(clientIpOf(exchange([['X-Forwarded-For', '203.0.113.9, 198.51.100.20']], { clientIp: '10.0.0.1' }), ['2001:db8::/32'])).toBe('198.51.100.20');
+    }
+  });
+
   it('falls back to X-Real-IP behind a trusted peer', () => {
     expect(clientIpOf(exchange([['X-Real-IP', '203.0.113.77']], { clientIp: '127.0.0.1' }))).toBe('203.0.113.77');
     expect(clientIpOf(exchange([['X-Real-IP', '203.0.113.77']], { clientIp: '192.0.2.50' }))).toBe('192.0.2.50');
