@@ -15,7 +15,7 @@
  *     under .bench/), read back and detected as `cartograph detect` does, on one thread and on two
  *     (split.ts); the medians of R runs of each, interleaved. `--only-offline` runs just this.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
@@ -31,6 +31,7 @@ import { CATEGORIES, type Category, type Finding } from '../src/core/detect/type
 import { ATTACK_CATEGORIES, CRS_FAMILY, crsCases, hubScenarios, matchedAlerts } from '../test/core/detect/corpus.ts';
 import { generateTraffic, score, type Generated } from '../test/core/detect/generator.ts';
 import { median, printTable } from './lib.ts';
+import { freshWorkspace } from './workspace.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const { values } = parseArgs({ options: { exchanges: { type: 'string' }, seeds: { type: 'string' }, runs: { type: 'string' }, 'only-throughput': { type: 'boolean' }, 'only-offline': { type: 'boolean' } } });
@@ -229,12 +230,9 @@ await offline();
 // ---------- 5. offline over a workspace ----------
 /** The throughput section's traffic, stored once through the real writer (identity, bodies, indexes). */
 function buildWorkspace(file: string): void {
-  mkdirSync(resolve(file, '..'), { recursive: true });
-  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
   const t0 = performance.now();
-  const db = openWorkspace(file, { create: true });
-  db.prepare(`INSERT INTO sources (name, sha256, format, status, started_at) VALUES ('generated', 'detect-bench', 'har', 'complete', 0)`).run();
-  const writer = new ExchangeWriter(db, 1, { batchSize: 5000 });
+  const { db, sourceId } = freshWorkspace(file, 'detect-bench');
+  const writer = new ExchangeWriter(db, sourceId, { batchSize: 5000 });
   for (let c = 0, n = 0; n < total; c++) for (const e of hourOf(c).exchanges.slice(0, total - n)) writer.add(n++, e);
   writer.flush();
   db.pragma('wal_checkpoint(TRUNCATE)');

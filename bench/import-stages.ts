@@ -7,7 +7,7 @@
  * hash, their full-text index) allow at best, however the rest is arranged: the SQLite stages all
  * run on the one thread that holds the workspace's write lock.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { HarEntryScanner } from '../src/core/ingest/formats/har-scanner.ts';
 import { entryToExchange, normaliseEntry, validateEntry } from '../src/core/ingest/formats/har.ts';
 import type { Exchange } from '../src/core/model/exchange.ts';
@@ -15,6 +15,7 @@ import { openWorkspace } from '../src/core/store/db.ts';
 import { beginBulkLoad, createSortIndexes } from '../src/core/store/sort-indexes.ts';
 import { ExchangeWriter, RowPreparer, type PreparedRow } from '../src/core/store/writer.ts';
 import { median } from './lib.ts';
+import { freshWorkspace } from './workspace.ts';
 
 type Json = Record<string, unknown>;
 export type StageCosts = Record<string, number>;
@@ -29,12 +30,10 @@ function cpuUs(f: () => void): number {
 }
 
 /** Rows written into a fresh workspace the way a bulk import writes them; CPU µs per row. */
-function writeCost(rows: PreparedRow[], db: string): number {
-  for (const s of ['', '-wal', '-shm']) rmSync(db + s, { force: true });
-  const w = openWorkspace(db, { create: true });
+function writeCost(rows: PreparedRow[], file: string): number {
+  const { db: w, sourceId } = freshWorkspace(file, 'import-stages');
   beginBulkLoad(w);
-  const source = Number(w.prepare("INSERT INTO sources (name, sha256, format, status, started_at) VALUES ('bench', 'stages', 'har', 'running', 0)").run().lastInsertRowid);
-  const writer = new ExchangeWriter(w, source, { batchSize: 5000 });
+  const writer = new ExchangeWriter(w, sourceId, { batchSize: 5000 });
   const us = cpuUs(() => {
     for (const r of rows) writer.addPrepared(r);
     writer.flush();

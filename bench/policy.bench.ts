@@ -9,7 +9,7 @@
  * R re-runs (default 5; wall and CPU) and checks all give the same result. Target: the median
  * re-run under 5 s, so a dry-run can follow every edit.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { detectExchanges } from '../src/core/detect/engine.ts';
@@ -23,6 +23,7 @@ import { openWorkspace, type Db } from '../src/core/store/db.ts';
 import { ExchangeWriter } from '../src/core/store/writer.ts';
 import { generateTraffic } from '../test/core/detect/generator.ts';
 import { median } from './lib.ts';
+import { freshWorkspace } from './workspace.ts';
 
 const { values } = parseArgs({ options: { exchanges: { type: 'string' }, runs: { type: 'string' } } });
 const quick = process.env.BENCH_QUICK === '1';
@@ -40,13 +41,10 @@ console.log(`pool: ${pool.length} exchanges, ${findings.length} findings; drafte
 
 /** The pool through the real writer (identity extraction, bodies), then copied cycle by cycle. */
 function build(exchanges: readonly StoredExchange[], found: readonly Finding[]): void {
-  mkdirSync(DIR, { recursive: true });
-  for (const suffix of ['', '-wal', '-shm']) rmSync(FILE + suffix, { force: true });
   const started = performance.now();
-  const db = openWorkspace(FILE, { create: true });
-  db.prepare(`INSERT INTO sources (name, sha256, format, status, started_at) VALUES ('bench.har', 'bench', 'har', 'complete', 0)`).run();
+  const { db, sourceId } = freshWorkspace(FILE, 'bench.har');
   const size = Math.min(total, exchanges.length);
-  const writer = new ExchangeWriter(db, 1, { batchSize: 5000 });
+  const writer = new ExchangeWriter(db, sourceId, { batchSize: 5000 });
   for (let i = 0; i < size; i++) writer.add(i, exchanges[i]);
   writer.flush();
   // Replays keep ids in time order (ids = position), so the findings' request ids hold in cycle 0.
