@@ -7,6 +7,9 @@
  * then runs each reader over its file 3 times, each run in a fresh child process so peak RSS is
  * that run's own, and prints medians of lines/s, MB/s and peak RSS.
  * Targets (issue 3): NGINX combined >= 400,000 lines/s, JSON lines >= 150,000 lines/s, RSS < 500 MB.
+ * For the JSON-lines formats each child also times JSON.parse alone over the same lines, split as
+ * the readers split them: no reader built on V8's JSON.parse can go faster, so the bench prints that
+ * ceiling beside the reader's speed (both measured in the same process, minutes apart at most).
  * Input is read in 1 MiB chunks, as the importer reads files (src/core/ingest/open.ts).
  * `--lines N` changes the size of generated files (they are regenerated when it differs);
  * BENCH_QUICK=1 uses 100,000 lines and one run.
@@ -20,6 +23,7 @@ import { accessLogReader } from '../src/core/ingest/formats/logs/clf.ts';
 import { kongReader } from '../src/core/ingest/formats/logs/kong.ts';
 import { apiGatewayReader } from '../src/core/ingest/formats/logs/aws.ts';
 import { jsonLinesReader } from '../src/core/ingest/formats/logs/jsonlines.ts';
+import { lineBatches } from '../src/core/ingest/formats/logs/lines.ts';
 import { rng } from './lib.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -30,6 +34,7 @@ const TARGETS = { nginx: 400_000, apigw: 150_000, kong: 150_000, jsonl: 150_000 
 type Kind = keyof typeof TARGETS;
 const READERS: Record<Kind, Reader> = { nginx: accessLogReader, apigw: apiGatewayReader, kong: kongReader, jsonl: jsonLinesReader };
 const SEEDS: Record<Kind, number> = { nginx: 42, apigw: 4243, kong: 4242, jsonl: 4244 };
+const JSON_KINDS: ReadonlySet<Kind> = new Set(['apigw', 'kong', 'jsonl']);
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const PATHS = ['/api/v1/users', '/api/v1/users/{id}', '/api/v1/orders', '/api/v1/orders/{id}/items', '/login', '/static/app.js', '/health', '/api/v2/search'];
@@ -157,17 +162,31 @@ interface RunResult {
   /** CPU time of the run (user + system): what the run costs on an otherwise idle core. */
   cpuMs: number;
   maxRssMb: number;
+  /** JSON-lines kinds: wall ms of JSON.parse alone over the same lines. */
+  parseMs?: number;
+}
+
+function inputOf(file: string): { name: string; size: number; chunks: () => AsyncIterable<Uint8Array> } {
+  return { name: file, size: statSync(file).size, chunks: () => createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Uint8Array> };
+}
+
+/** Wall ms of reading, splitting and JSON.parse-ing every line, and nothing else. */
+async function parseOnly(file: string): Promise<number> {
+  let objects = 0;
+  const start = performance.now();
+  for await (const batch of lineBatches(inputOf(file))) {
+    for (const line of batch.lines) if (typeof JSON.parse(line) === 'object') objects++;
+  }
+  const ms = performance.now() - start;
+  if (objects === 0) throw new Error(`no JSON objects in ${file}`);
+  return ms;
 }
 
 /** One measured pass, in this (child) process. */
 async function runOnce(kind: Kind, file: string): Promise<RunResult> {
   const reader = READERS[kind];
-  const bytes = statSync(file).size;
-  const input = {
-    name: file,
-    size: bytes,
-    chunks: () => createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Uint8Array>,
-  };
+  const input = inputOf(file);
+  const bytes = input.size;
   const ctx = { signal: new AbortController().signal, options: {} };
   let lines = 0;
   let skips = 0;
@@ -179,7 +198,9 @@ async function runOnce(kind: Kind, file: string): Promise<RunResult> {
   }
   const ms = performance.now() - start;
   const used = process.cpuUsage(cpu);
-  return { lines, skips, bytes, ms, cpuMs: (used.user + used.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  const parseMs = JSON_KINDS.has(kind) ? await parseOnly(file) : undefined;
+  return { lines, skips, bytes, ms, cpuMs: (used.user + used.system) / 1000, maxRssMb, parseMs };
 }
 
 function median(xs: number[]): number {
@@ -224,6 +245,14 @@ async function main(): Promise<void> {
         `median of ${RUNS}: ${Math.round(lps).toLocaleString('en-US')} lines/s (${Math.round(cpuLps).toLocaleString('en-US')} per CPU-second), ${mbps.toFixed(1)} MB/s, peak RSS ${rss.toFixed(0)} MB ` +
         `(target >= ${TARGETS[kind].toLocaleString('en-US')} lines/s, < 500 MB; ratio ${(lps / TARGETS[kind]).toFixed(2)}) ${pass ? 'PASS' : 'FAIL'}`,
     );
+    if (first.parseMs !== undefined) {
+      const ceiling = median(runs.map((r) => r.lines / ((r.parseMs as number) / 1000)));
+      const share = median(runs.map((r) => (r.parseMs as number) / r.ms));
+      console.log(
+        `  reading, splitting and JSON.parse alone over the same lines: ${Math.round(ceiling).toLocaleString('en-US')} lines/s, ${((first.bytes / first.lines) | 0)} B/line ` +
+          `(ceiling ratio ${(ceiling / TARGETS[kind]).toFixed(2)}); it is ${(share * 100).toFixed(0)}% of the reader's time`,
+      );
+    }
   }
   process.exitCode = ok ? 0 : 1;
 }
