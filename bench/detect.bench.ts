@@ -299,7 +299,7 @@ async function offline(): Promise<void> {
 function readingCpuUs(db: Db): number {
   const c0 = process.cpuUsage();
   let n = 0;
-  for (const e of iterateExchanges(db, { order: 'time', withBodies: true })) if (e.id > 0) n++;
+  for (const _ of iterateExchanges(db, { order: 'time', withBodies: true })) n++;
   const used = process.cpuUsage(c0);
   return (used.user + used.system) / n;
 }

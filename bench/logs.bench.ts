@@ -283,7 +283,7 @@ async function main(): Promise<void> {
   for (const kind of Object.keys(TARGETS) as Kind[]) {
     const file = resolve(DIR, `logs-${kind}.log`);
     const stamp = `${file}.lines`;
-    const shape = SHAPES[kind] === 1 ? String(n) : `${n} shape ${SHAPES[kind]}`;
+    const shape = `${n} lines, shape ${SHAPES[kind]}`;
     if (!existsSync(file) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== shape) {
       process.stderr.write(`generating ${n.toLocaleString('en-US')} ${kind} lines into ${file}…\n`);
       await generate(kind, file, n);
