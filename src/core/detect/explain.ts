@@ -4,7 +4,7 @@
  * the answer is the engine's own judgement, not a re-implementation of it.
  */
 import type { StoredExchange } from '../model/exchange.ts';
-import { createEngine } from './engine.ts';
+import { createEngine, feedEngine } from './engine.ts';
 import type { EngineOptions, Finding, RulePack, RuleTrace } from './types.ts';
 
 export interface RuleExplanation extends RuleTrace {
@@ -22,11 +22,7 @@ export function explainInStream(exchanges: Iterable<StoredExchange>, exchangeId:
   const traces = new Map<string, RuleTrace>();
   const engine = createEngine(pack, { ...opts, trace: { exchangeId, onTrace: (t) => traces.set(t.rule, t) } });
   const findings: Finding[] = [];
-  let n = 0;
-  for (const e of exchanges) {
-    engine.push(e);
-    if (++n % 10_000 === 0) findings.push(...engine.drain());
-  }
+  feedEngine(engine, exchanges, { n: 10_000, at: () => void findings.push(...engine.drain()) });
   findings.push(...engine.drain(), ...engine.flush());
   if (traces.size === 0 && pack.rules.some((r) => r.enabled)) throw new Error(`no exchange ${exchangeId} in the traffic`);
   return pack.rules

@@ -5,7 +5,7 @@
 import type { Db } from '../store/db.ts';
 import { iterateExchanges } from '../store/exchanges.ts';
 import type { StoredExchange } from '../model/exchange.ts';
-import { createEngine } from './engine.ts';
+import { createEngine, feedEngine } from './engine.ts';
 import { compareFindings } from './incidents.ts';
 import { explainInStream, type RuleExplanation } from './explain.ts';
 import type { EngineOptions, Finding, RulePack } from './types.ts';
@@ -28,18 +28,17 @@ export interface OfflineResult {
 
 export function detectOffline(db: Db, pack: RulePack, opts: OfflineOptions = {}): OfflineResult {
   const engine = createEngine(pack, opts);
-  const every = opts.progressEvery ?? 10_000;
-  let n = 0;
   const findings: Finding[] = [];
-  for (const e of iterateExchanges(db, { order: 'time', withBodies: true, maxId: opts.maxId })) {
-    engine.push(e);
-    if (++n % every === 0) {
-      opts.onProgress?.(n);
+  const exchanges = iterateExchanges(db, { order: 'time', withBodies: true, maxId: opts.maxId });
+  const n = feedEngine(engine, exchanges, {
+    n: opts.progressEvery ?? 10_000,
+    at: (count) => {
+      opts.onProgress?.(count);
       if (opts.signal?.aborted) throw new Error('detection cancelled');
       // Hand over closed incidents as we go, as a streaming consumer would.
       findings.push(...engine.drain());
-    }
-  }
+    },
+  });
   findings.push(...engine.drain(), ...engine.flush());
   return { findings: findings.sort(compareFindings), exchanges: n };
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createEngine, detectExchanges } from '../../../src/core/detect/engine.ts';
+import { BATCH_SIZE, createEngine, detectExchanges, type Engine } from '../../../src/core/detect/engine.ts';
+import { compareFindings } from '../../../src/core/detect/incidents.ts';
 import { explainInStream } from '../../../src/core/detect/explain.ts';
 import { builtinPack } from '../../../src/core/detect/pack.ts';
-import type { Finding } from '../../../src/core/detect/types.ts';
+import type { Finding, RuleTrace } from '../../../src/core/detect/types.ts';
 import type { StoredExchange } from '../../../src/core/model/exchange.ts';
 import { generateTraffic, rng, toStored } from './generator.ts';
 
@@ -31,6 +32,44 @@ describe('detection engine', () => {
     const batch = detectExchanges(small.exchanges, pack, { spec: small.spec });
     expect(batch.length).toBeGreaterThan(10);
     for (const every of [1, 97, 5000]) expect(stream(small.exchanges, every)).toEqual(batch);
+  });
+
+  it('fed in batches (one pass per rule), finds and explains exactly what it does one exchange at a time', () => {
+    const one = stream(small.exchanges, 1);
+    const traceOf = (id: number, feed: (engine: Engine) => void) => {
+      const traces: RuleTrace[] = [];
+      const engine = createEngine(pack, { spec: small.spec, trace: { exchangeId: id, onTrace: (t) => traces.push(t) } });
+      feed(engine);
+      return { traces, findings: [...engine.drain(), ...engine.flush()].sort(compareFindings) };
+    };
+    // An attack request in the middle of a batch, with sweeps (every 30 s of traffic) inside batches.
+    const attack = one.find((f) => f.rule === 'injection.sqli')!.requestIds[0];
+    const single = traceOf(attack, (engine) => small.exchanges.forEach((e) => engine.push(e)));
+    expect(single.findings).toEqual(one);
+    expect(single.traces.find((t) => t.rule === 'injection.sqli')).toMatchObject({ matched: true });
+    for (const size of [2, 97, BATCH_SIZE, 5000]) {
+      const batched = traceOf(attack, (engine) => {
+        for (let i = 0; i < small.exchanges.length; i += size) engine.pushBatch(small.exchanges.slice(i, i + size));
+      });
+      expect(batched.findings).toEqual(one);
+      expect(batched.traces).toEqual(single.traces);
+    }
+  });
+
+  it('closes an idle incident at the same point of the stream whether fed one by one or in one batch', () => {
+    // The same attacker twice, two hours apart (the rule's gap is one hour), amid a minute-by-minute stream.
+    const t0 = Date.UTC(2026, 0, 1);
+    const sqli = "https://api.example/search?q=%27%20OR%20%271%27%3D%271";
+    const exchanges = Array.from({ length: 181 }, (_, i) =>
+      toStored({ time: t0 + i * 60_000, url: i === 0 || i === 120 ? sqli : `https://api.example/items/${i}`, ip: i === 0 || i === 120 ? '203.0.113.9' : '198.51.100.7' }, i + 1),
+    );
+    const incidents = (feed: (engine: Engine) => void) => {
+      const engine = createEngine(pack);
+      feed(engine);
+      return [...engine.drain(), ...engine.flush()].filter((f) => f.rule === 'injection.sqli').map((f) => f.requestIds);
+    };
+    expect(incidents((engine) => exchanges.forEach((e) => engine.push(e)))).toEqual([[1], [121]]);
+    expect(incidents((engine) => engine.pushBatch(exchanges))).toEqual([[1], [121]]);
   });
 
   it('is deterministic: same input and rules, same findings and ids', () => {

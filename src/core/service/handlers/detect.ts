@@ -24,7 +24,7 @@ import {
   type detectInputs,
 } from '../../../shared/api-detect.ts';
 import type { Db } from '../../store/db.ts';
-import { createEngine } from '../../detect/engine.ts';
+import { createEngine, feedEngine } from '../../detect/engine.ts';
 import { compareFindings } from '../../detect/incidents.ts';
 import { explainExchange } from '../../detect/offline.ts';
 import { loadRulePack, packOf, parseRuleFile, RulePackError } from '../../detect/pack.ts';
@@ -273,18 +273,15 @@ export function testRules(db: Db, yaml: string): RuleTestResult {
   const engine = createEngine(packOf('test', rules), { spec: rememberedSpec(db) });
   const started = performance.now();
   const found: Finding[] = [];
-  let exchanges = 0;
   let truncated = false;
-  for (const e of iterateExchanges(db, { order: 'time', withBodies: true })) {
-    engine.push(e);
-    if (++exchanges % 500 === 0) {
+  const exchanges = feedEngine(engine, iterateExchanges(db, { order: 'time', withBodies: true }), {
+    n: 500,
+    at: () => {
       found.push(...engine.drain());
-      if (performance.now() - started > RULE_TEST_BUDGET_MS) {
-        truncated = true;
-        break;
-      }
-    }
-  }
+      truncated = performance.now() - started > RULE_TEST_BUDGET_MS;
+      return !truncated;
+    },
+  });
   found.push(...engine.drain(), ...engine.flush());
   found.sort(compareFindings);
   return {
