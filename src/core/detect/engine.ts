@@ -152,7 +152,7 @@ export function createEngine(pack: RulePack, opts: EngineOptions = {}): Engine {
         if (e.time > now) now = e.time;
         views.push(new ExchangeView(e, templateOf(e), plan));
         if (traceId === e.id) traced = i;
-        routes.push(traceId === e.id ? all : rulesFor(e));
+        routes.push(traced === i ? all : rulesFor(e));
         if (now >= nextSweep) {
           sweepAt.push(i);
           sweepNow.push(now);
