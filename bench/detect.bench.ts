@@ -172,7 +172,7 @@ function run(users: number, exchanges: number, checkpoints: number): Run {
     // Timed: feeding this chunk in batches (as offline detection does), then draining, as a streaming consumer would.
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    pushed += feedEngine(engine, slice, { n: Infinity, at: () => true });
+    pushed += feedEngine(engine, slice);
     findings += engine.drain().length;
     wall += performance.now() - t0;
     const used = process.cpuUsage(c0);

@@ -98,13 +98,11 @@ export function createEngine(pack: RulePack, opts: EngineOptions = {}): Engine {
   /** Signature hits of the rule being evaluated (reused: most exchanges make none). */
   const hits: SignatureHit[] = [];
 
-  const closeMatch = (m: MatchRuntime) => (inc: Incident) => {
-    const min = m.spec.minCount;
-    if (inc.count >= min) pending.push(toFinding(m.spec, inc, m.spec.group));
-  };
-  const closeWindow = (w: WindowRule) => (inc: Incident) => pending.push(toFinding(w.spec, inc, w.spec.key));
-  const matchClosers = matches.map(closeMatch);
-  const windowClosers = windows.map(closeWindow);
+  /** Per rule, what becomes of an incident it closes. */
+  const matchClosers = matches.map((m) => (inc: Incident) => {
+    if (inc.count >= m.spec.minCount) pending.push(toFinding(m.spec, inc, m.spec.group));
+  });
+  const windowClosers = windows.map((w) => (inc: Incident) => pending.push(toFinding(w.spec, inc, w.spec.key)));
 
   /** A batch's exchanges, their dispatch, and where (and at which traffic time) sweeps fall in it. */
   const views: ExchangeView[] = [];
@@ -200,23 +198,23 @@ export function createEngine(pack: RulePack, opts: EngineOptions = {}): Engine {
     for (let r = 0; r < windows.length; r++) windows[r].book.closeIdle(now, true, windowClosers[r]);
   }
 
+  function drain(): Finding[] {
+    const out = pending.sort(compareFindings);
+    pending = [];
+    return out;
+  }
+
   return {
     push: (e) => pushBatch([e]),
     pushBatch,
-    drain() {
-      const out = pending.sort(compareFindings);
-      pending = [];
-      return out;
-    },
+    drain,
     flush() {
       if (!flushed) {
         closeAll();
         for (const m of models) pending.push(...m.judge());
         flushed = true;
       }
-      const out = pending.sort(compareFindings);
-      pending = [];
-      return out;
+      return drain();
     },
     stats() {
       return {
@@ -234,9 +232,9 @@ export const BATCH_SIZE = 256;
 /**
  * Feeds a time-ordered stream to an engine in batches, calling `every.at(n)` after each
  * `every.n` exchanges (progress, cancelling, draining) with the count so far; it returns false to
- * stop feeding there. Returns how many exchanges were fed.
+ * stop feeding there (without `every`, the whole stream is fed). Returns how many exchanges were fed.
  */
-export function feedEngine(engine: Engine, exchanges: Iterable<StoredExchange>, every: { n: number; at: (count: number) => boolean | void }): number {
+export function feedEngine(engine: Engine, exchanges: Iterable<StoredExchange>, every: { n: number; at: (count: number) => boolean | void } = { n: Infinity, at: () => true }): number {
   const batch: StoredExchange[] = [];
   let count = 0;
   for (const e of exchanges) {
@@ -254,10 +252,8 @@ export function feedEngine(engine: Engine, exchanges: Iterable<StoredExchange>, 
 /** Runs a whole, time-ordered sequence of exchanges through one engine. */
 export function detectExchanges(exchanges: Iterable<StoredExchange>, pack: RulePack, opts: EngineOptions = {}): Finding[] {
   const engine = createEngine(pack, opts);
-  const out: Finding[] = [];
-  feedEngine(engine, exchanges, { n: 10_000, at: () => void out.push(...engine.drain()) });
-  out.push(...engine.drain(), ...engine.flush());
-  return out.sort(compareFindings);
+  feedEngine(engine, exchanges);
+  return [...engine.drain(), ...engine.flush()].sort(compareFindings);
 }
 
 export type { RuleTrace };
