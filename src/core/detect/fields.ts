@@ -272,21 +272,31 @@ function base64urlJson(s: string): Record<string, unknown> | null {
 }
 
 /** Leaves of a JSON document as (dotted path, key, value) — keys are targets too ({"$ne": …}). */
-export function jsonLeaves(v: unknown, visit: (path: string, key: string, value: string | number | boolean | null) => void, path = '', depth = 0, budget = { n: 5000 }): void {
+export function jsonLeaves(v: unknown, visit: (path: string, key: string, value: string | number | boolean | null) => void): void {
+  walkLeaves(v, visit, '', '', 0, { n: 5000 });
+}
+
+/**
+ * `key` is the last segment of `path`, carried down rather than cut out of the path at every leaf
+ * (that cut copies the whole path string, once per leaf of every body).
+ */
+function walkLeaves(v: unknown, visit: (path: string, key: string, value: string | number | boolean | null) => void, path: string, key: string, depth: number, budget: { n: number }): void {
   if (budget.n-- <= 0 || depth > 32) return;
   if (v === null || typeof v !== 'object') {
-    visit(path, path.slice(path.lastIndexOf('.') + 1), v as string | number | boolean | null);
+    visit(path, key, v as string | number | boolean | null);
     return;
   }
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length && budget.n > 0; i++) jsonLeaves(v[i], visit, path ? `${path}[]` : '[]', depth + 1, budget);
+    const itemPath = path ? `${path}[]` : '[]';
+    const itemKey = `${key}[]`;
+    for (let i = 0; i < v.length && budget.n > 0; i++) walkLeaves(v[i], visit, itemPath, itemKey, depth + 1, budget);
     return;
   }
   for (const k of Object.keys(v)) {
     const child = path ? `${path}.${k}` : k;
     const value = (v as Record<string, unknown>)[k];
     if (value !== null && typeof value === 'object') visit(child, k, '\u0000object');
-    jsonLeaves(value, visit, child, depth + 1, budget);
+    walkLeaves(value, visit, child, k.includes('.') ? k.slice(k.lastIndexOf('.') + 1) : k, depth + 1, budget);
   }
 }
 
