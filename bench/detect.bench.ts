@@ -33,7 +33,7 @@ import { ExchangeWriter } from '../src/core/store/writer.ts';
 import { CATEGORIES, type Category, type Finding } from '../src/core/detect/types.ts';
 import { ATTACK_CATEGORIES, CRS_FAMILY, crsCases, hubScenarios, matchedAlerts } from '../test/core/detect/corpus.ts';
 import { generateTraffic, score, type Generated } from '../test/core/detect/generator.ts';
-import { median, printTable } from './lib.ts';
+import { cpuUs, median, printTable } from './lib.ts';
 import { freshWorkspace } from './workspace.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -298,9 +298,9 @@ async function offline(): Promise<void> {
 
 /** CPU µs per exchange of reading the workspace as detection does (time order, bodies), and nothing else. */
 function readingCpuUs(db: Db): number {
-  const c0 = process.cpuUsage();
   let n = 0;
-  for (const _ of iterateExchanges(db, { order: 'time', withBodies: true })) n++;
-  const used = process.cpuUsage(c0);
-  return (used.user + used.system) / n;
+  const us = cpuUs(() => {
+    for (const _ of iterateExchanges(db, { order: 'time', withBodies: true })) n++;
+  });
+  return us / n;
 }

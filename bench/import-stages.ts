@@ -14,20 +14,13 @@ import type { Exchange } from '../src/core/model/exchange.ts';
 import { openWorkspace } from '../src/core/store/db.ts';
 import { beginBulkLoad, createSortIndexes } from '../src/core/store/sort-indexes.ts';
 import { ExchangeWriter, RowPreparer, type PreparedRow } from '../src/core/store/writer.ts';
-import { median } from './lib.ts';
+import { cpuUs, median } from './lib.ts';
 import { freshWorkspace } from './workspace.ts';
 
 type Json = Record<string, unknown>;
 export type StageCosts = Record<string, number>;
 
 const CHUNK = 1024 * 1024;
-
-function cpuUs(f: () => void): number {
-  const c = process.cpuUsage();
-  f();
-  const d = process.cpuUsage(c);
-  return d.user + d.system;
-}
 
 /** Rows written into a fresh workspace the way a bulk import writes them; CPU µs per row. */
 function writeCost(rows: PreparedRow[], file: string): number {

@@ -24,7 +24,7 @@ import { kongReader } from '../src/core/ingest/formats/logs/kong.ts';
 import { apiGatewayReader } from '../src/core/ingest/formats/logs/aws.ts';
 import { jsonLinesReader } from '../src/core/ingest/formats/logs/jsonlines.ts';
 import { lineBatches } from '../src/core/ingest/formats/logs/lines.ts';
-import { rng } from './lib.ts';
+import { median, rng } from './lib.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DIR = resolve(ROOT, '.bench');
@@ -262,11 +262,6 @@ async function runOnce(kind: Kind, file: string): Promise<RunResult> {
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
   const parseMs = JSON_KINDS.has(kind) ? await parseOnly(file) : undefined;
   return { lines, skips, bytes, ms, cpuMs: (used.user + used.system) / 1000, maxRssMb, parseMs };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
 }
 
 async function main(): Promise<void> {
