@@ -15,7 +15,7 @@ import { formatScopeEntry, parseScopeEntry, ScopeError, type ScopeEntry } from '
 // ---------- scope ----------
 
 export function readScope(db: Db): ScopeEntry[] {
-  return (cached(db, 'SELECT entry FROM replay_scope ORDER BY added_at, entry').pluck().all() as string[]).map((e) => parseScopeEntry(e));
+  return (cached(db, 'SELECT entry FROM replay_scope ORDER BY rowid').pluck().all() as string[]).map((e) => parseScopeEntry(e));
 }
 
 export function listScope(db: Db): string[] {
