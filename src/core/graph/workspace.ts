@@ -1,8 +1,8 @@
 /**
  * The graph of a workspace: exchanges streamed from the store in time order (bodies included, for
  * data-flow and auth links) through the incremental builder, then annotated with the findings
- * detection stored. A small cache keyed by the query and the workspace's data version spares
- * rebuilding when the analyst only changes what is drawn.
+ * detection stored. A small cache of traffic graphs keyed by the query and the traffic's version
+ * spares rebuilding when the analyst only changes what is drawn or triages findings.
  */
 import type { Severity } from '../../shared/api-detect.ts';
 import { SEVERITIES } from '../../shared/api-detect.ts';
@@ -31,7 +31,10 @@ export function queryFilter(q: GraphQuery): string {
   return parts.join(' and ');
 }
 
-/** Adds to each node the open findings on its endpoint (or, for a host, on any of its endpoints). */
+/**
+ * Adds to each node the open findings on its endpoint (or, for a host, on any of its endpoints).
+ * A node it changes is replaced by a copy in `model.nodes`: nodes a cache still holds stay as built.
+ */
 export function annotateFindings(db: Db, model: GraphModel): void {
   const rows = db
     .prepare(
@@ -43,10 +46,17 @@ export function annotateFindings(db: Db, model: GraphModel): void {
     )
     .all() as { host: string; method: string; path: string; n: number; sev: number }[];
   if (rows.length === 0) return;
-  const byId = new Map(model.nodes.map((n) => [n.id, n]));
+  const nodes = model.nodes;
+  const index = new Map(nodes.map((n, i) => [n.id, i]));
+  const copied = new Set<number>();
   const bump = (id: string, n: number, sev: Severity) => {
-    const node = byId.get(id);
-    if (!node) return;
+    const i = index.get(id);
+    if (i === undefined) return;
+    if (!copied.has(i)) {
+      copied.add(i);
+      nodes[i] = { ...nodes[i] };
+    }
+    const node = nodes[i];
     node.findings += n;
     if (node.maxSeverity === null || SEVERITIES.indexOf(sev) > SEVERITIES.indexOf(node.maxSeverity)) node.maxSeverity = sev;
   };
@@ -57,20 +67,34 @@ export function annotateFindings(db: Db, model: GraphModel): void {
   }
 }
 
-export function buildWorkspaceGraph(db: Db, q: GraphQuery, opts: GraphOptions = {}): GraphModel {
+/** The graph of the traffic alone (no findings on its nodes). */
+function buildTrafficGraph(db: Db, q: GraphQuery, opts: GraphOptions): GraphModel {
   const b = new GraphBuilder(opts);
   for (const e of iterateExchanges(db, { filter: queryFilter(q), withBodies: true, order: 'time' })) b.add(e);
-  const model = b.result();
+  return b.result();
+}
+
+export function buildWorkspaceGraph(db: Db, q: GraphQuery, opts: GraphOptions = {}): GraphModel {
+  const model = buildTrafficGraph(db, q, opts);
   annotateFindings(db, model);
   return model;
 }
 
-/** What changes when traffic is imported or detection runs: the cache key's data part. */
-export function dataVersion(db: Db): string {
+/** What changes when traffic is imported (exchanges are append-only): the cache key's data part. */
+function trafficVersion(db: Db): string {
   const x = db.prepare('SELECT count(*) AS n, coalesce(max(id), 0) AS m FROM exchanges').get() as { n: number; m: number };
-  const f = db.prepare('SELECT count(*) AS n, coalesce(max(run_id), 0) AS r FROM findings').get() as { n: number; r: number };
-  const t = db.prepare('SELECT count(*) AS n, coalesce(max(updated_at), 0) AS u FROM finding_triage').get() as { n: number; u: number };
-  return `${x.n}:${x.m}:${f.n}:${f.r}:${t.n}:${t.u}`;
+  return `${x.n}:${x.m}`;
+}
+
+/**
+ * A cached traffic graph with the findings as they are now: detection and triage change them
+ * between two calls (no timestamp or count of theirs tells every change apart), so each call
+ * annotates afresh, into a new node list (annotateFindings copies the nodes it changes).
+ */
+function withFindings(db: Db, traffic: GraphModel): GraphModel {
+  const model = { ...traffic, nodes: traffic.nodes.slice() };
+  annotateFindings(db, model);
+  return model;
 }
 
 /** Remembers the last few graphs built per workspace connection. */
@@ -86,16 +110,12 @@ export class GraphCache {
       this.entries.clear();
       this.owner = db;
     }
-    const key = JSON.stringify([dataVersion(db), queryFilter(q), opts.gapMs ?? null, opts.principals ?? false, opts.limits ?? null]);
+    const key = JSON.stringify([trafficVersion(db), queryFilter(q), opts.gapMs ?? null, opts.principals ?? false, opts.limits ?? null]);
     let m = this.entries.get(key);
-    if (m) {
-      this.entries.delete(key);
-      this.entries.set(key, m);
-      return m;
-    }
-    m = buildWorkspaceGraph(db, q, opts);
+    if (m) this.entries.delete(key);
+    else m = buildTrafficGraph(db, q, opts);
     this.entries.set(key, m);
     if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value!);
-    return m;
+    return withFindings(db, m);
   }
 }
