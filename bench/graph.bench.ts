@@ -11,7 +11,7 @@ import { GraphBuilder } from '../src/core/graph/builder.ts';
 import { aggregateView } from '../src/core/graph/aggregate.ts';
 import type { GraphModel } from '../src/core/graph/builder.ts';
 import { generateTraffic } from '../test/core/detect/generator.ts';
-import { median, printTable, rng, verdict } from './lib.ts';
+import { median, peakRssMb, printTable, rng, verdict } from './lib.ts';
 
 const { values } = parseArgs({ options: { exchanges: { type: 'string' } } });
 const quick = process.env.BENCH_QUICK === '1';
@@ -52,7 +52,7 @@ cpuUs += cEnd.user + cEnd.system;
 const seconds = ms / 1000;
 const cpuSeconds = cpuUs / 1e6;
 const load = (await import('node:os')).loadavg()[0];
-const peakMb = process.resourceUsage().maxRSS / 1024;
+const peakMb = peakRssMb();
 const target = (TARGET_S_PER_M * total) / 1_000_000;
 const kinds = new Map<string, number>();
 for (const e of model.edges) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + e.count);

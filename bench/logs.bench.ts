@@ -24,7 +24,7 @@ import { kongReader } from '../src/core/ingest/formats/logs/kong.ts';
 import { apiGatewayReader } from '../src/core/ingest/formats/logs/aws.ts';
 import { jsonLinesReader } from '../src/core/ingest/formats/logs/jsonlines.ts';
 import { lineBatches } from '../src/core/ingest/formats/logs/lines.ts';
-import { median, rng } from './lib.ts';
+import { median, peakRssMb, rng } from './lib.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DIR = resolve(ROOT, '.bench');
@@ -259,7 +259,7 @@ async function runOnce(kind: Kind, file: string): Promise<RunResult> {
   }
   const ms = performance.now() - start;
   const used = process.cpuUsage(cpu);
-  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  const maxRssMb = peakRssMb();
   const parseMs = JSON_KINDS.has(kind) ? await parseOnly(file) : undefined;
   return { lines, skips, bytes, ms, cpuMs: (used.user + used.system) / 1000, maxRssMb, parseMs };
 }

@@ -11,7 +11,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSyn
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
-import { child, median, printTable, rng, verdict } from './lib.ts';
+import { child, median, peakRssMb, printTable, rng, verdict } from './lib.ts';
 import { generateHar } from './generate-har.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -206,7 +206,7 @@ async function runOnce(kind: Kind, file: string): Promise<RunResult> {
     if (item.kind === 'exchange') exchanges++;
     else skips++;
   }
-  return { exchanges, skips, bytes, ms: performance.now() - start, rssMb: process.resourceUsage().maxRSS / 1024 };
+  return { exchanges, skips, bytes, ms: performance.now() - start, rssMb: peakRssMb() };
 }
 
 async function main(): Promise<void> {

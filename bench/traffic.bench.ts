@@ -16,7 +16,7 @@ import { countTraffic, pageTraffic } from '../src/core/store/traffic.ts';
 import { iterateExchanges } from '../src/core/store/exchanges.ts';
 import { registerQueryFunctions } from '../src/core/query/index.ts';
 import type { SortColumn } from '../src/shared/api.ts';
-import { rng } from './lib.ts';
+import { peakRssMb, rng } from './lib.ts';
 
 const { values } = parseArgs({ options: { rows: { type: 'string' } } });
 const N = Number(values.rows ?? 1_000_000);
@@ -112,5 +112,5 @@ for (const withBodies of [false, true]) {
     console.log(`iterateExchanges order=${order} withBodies=${withBodies}: ${n.toLocaleString()} rows in ${sec.toFixed(2)} s = ${Math.round(n / sec).toLocaleString()} rows/s`);
   }
 }
-console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+console.log(`peak RSS ${peakRssMb().toFixed(0)} MB`);
 db.close();
