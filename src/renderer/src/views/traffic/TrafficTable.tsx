@@ -98,15 +98,30 @@ export function TrafficTable({ compact = false }: { compact?: boolean }) {
     [filter, sort, dir, setTotal],
   );
 
-  // A new filter, sort or write: start over from the pages in view.
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? 0;
+  const inView = useRef({ first, last });
+  inView.current = { first, last };
+
+  // A new filter or sort starts over from the top. A write (an import, an annotation) refetches the
+  // pages in view in place: their rows stay on screen, and clickable, until the fresh ones arrive.
   const lastRefresh = useRef(0);
+  const lastQuery = useRef(fetchPage);
   useEffect(() => {
     const run = () => {
       lastRefresh.current = performance.now();
       generation.current++;
       inflight.current.clear();
-      setPages(new Map());
-      void fetchPage(0, generation.current);
+      if (lastQuery.current !== fetchPage) {
+        lastQuery.current = fetchPage;
+        setPages(new Map());
+        void fetchPage(0, generation.current);
+        return;
+      }
+      const from = Math.floor(inView.current.first / PAGE);
+      const to = Math.floor(inView.current.last / PAGE);
+      setPages((prev) => new Map([...prev].filter(([p]) => p >= from && p <= to)));
+      for (let p = from; p <= to; p++) void fetchPage(p, generation.current);
     };
     const wait = REFRESH_MS - (performance.now() - lastRefresh.current);
     if (wait <= 0) run();
@@ -121,8 +136,6 @@ export function TrafficTable({ compact = false }: { compact?: boolean }) {
     scroller.current?.scrollTo({ top: 0 });
   }, [filter, sort, dir]);
 
-  const first = items[0]?.index ?? 0;
-  const last = items[items.length - 1]?.index ?? 0;
   useEffect(() => {
     if (total === 0) return;
     for (let p = Math.floor(first / PAGE); p <= Math.floor(last / PAGE); p++) if (!pages.has(p)) void fetchPage(p, generation.current);
